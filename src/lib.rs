@@ -1,0 +1,8 @@
+//! vouch: contract tests and a stateful, spec-validated mock for cloud vendor APIs.
+//!
+//! Data flows one way: [`spec`] loads OpenAPI documents into a [`spec::Catalog`]
+//! (resolved references, compiled JSON Schemas, a route table); [`lint`] checks
+//! a catalog's specs for the mistakes that would make a contract untrustworthy.
+
+pub mod lint;
+pub mod spec;

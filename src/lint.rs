@@ -1,0 +1,137 @@
+//! `vouch lint`: the checks that make a spec trustworthy as a contract.
+//!
+//! Beyond what loading already reports (unparsable files, dangling `$ref`s,
+//! schemas that do not compile, operations that would match the same
+//! requests), lint checks that every example validates against its schema
+//! and that every operation is traceable and complete: an `operationId`, an
+//! `x-seed`, and at least one success and one error response.
+
+use serde_json::Value;
+
+use crate::spec::document::child_pointer;
+use crate::spec::{Catalog, Example, Operation, Problem, Schema, Spec};
+
+/// What lint requires beyond a well-formed spec.
+#[derive(Debug, Clone, Copy)]
+pub struct LintOptions {
+    /// Require `x-seed` on every operation (vouch's own specs do; a user's may not).
+    pub require_seed: bool,
+}
+
+impl Default for LintOptions {
+    fn default() -> Self {
+        Self { require_seed: true }
+    }
+}
+
+/// The result of linting a set of spec files.
+#[derive(Debug, Default)]
+pub struct LintReport {
+    /// Every problem, in file order.
+    pub problems: Vec<Problem>,
+    /// How many specs loaded.
+    pub specs: usize,
+    /// How many operations they hold.
+    pub operations: usize,
+}
+
+/// Lints the spec files at `paths`, together (routes must not collide across them).
+pub fn lint(paths: &[std::path::PathBuf], options: LintOptions) -> LintReport {
+    let mut report = LintReport::default();
+    let mut specs = Vec::new();
+    for path in paths {
+        match Spec::load(path) {
+            Ok(spec) => {
+                report.problems.extend(spec.problems.iter().cloned());
+                report.problems.extend(check_spec(&spec, options));
+                specs.push(spec);
+            }
+            Err(problem) => report.problems.push(problem),
+        }
+    }
+    report.specs = specs.len();
+    report.operations = specs.iter().map(|s| s.operations.len()).sum();
+    let (_, conflicts) = Catalog::build(specs);
+    report.problems.extend(conflicts);
+    report
+        .problems
+        .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    report
+}
+
+/// Lint's own checks on one loaded spec.
+pub fn check_spec(spec: &Spec, options: LintOptions) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for op in &spec.operations {
+        check_operation(spec, op, options, &mut out);
+    }
+    out
+}
+
+fn check_operation(spec: &Spec, op: &Operation, options: LintOptions, out: &mut Vec<Problem>) {
+    let route = op.route();
+    if !op.has_declared_id {
+        out.push(spec.problem(&op.pointer, format!("{route} has no operationId")));
+    }
+    if options.require_seed {
+        let seed = op.extension("x-seed");
+        let names = |k: &str| {
+            seed.and_then(|s| s.get(k))
+                .and_then(Value::as_str)
+                .is_some_and(|s| !s.is_empty())
+        };
+        if !(names("document") && names("section")) {
+            out.push(spec.problem(
+                &child_pointer(&op.pointer, "x-seed"),
+                format!("`{}` needs `x-seed: {{document: <seed file or vendor-notes>, section: <heading>}}`", op.id),
+            ));
+        }
+    }
+    if !op.responses.iter().any(|r| r.status.is_success()) {
+        out.push(spec.problem(
+            &op.pointer,
+            format!("`{}` declares no success (2xx) response", op.id),
+        ));
+    }
+    if !op.responses.iter().any(|r| r.status.is_error()) {
+        out.push(spec.problem(
+            &op.pointer,
+            format!("`{}` declares no error (4xx/5xx) response", op.id),
+        ));
+    }
+    for p in &op.parameters {
+        check_examples(spec, &op.id, &p.examples, p.schema.as_ref(), out);
+    }
+    let bodies = op.request_body.iter().flat_map(|b| &b.content);
+    let responses = op.responses.iter().flat_map(|r| &r.content);
+    for mt in bodies.chain(responses) {
+        check_examples(spec, &op.id, &mt.examples, mt.schema.as_ref(), out);
+    }
+}
+
+fn check_examples(
+    spec: &Spec,
+    op: &str,
+    examples: &[Example],
+    schema: Option<&Schema>,
+    out: &mut Vec<Problem>,
+) {
+    let Some(schema) = schema else { return };
+    for example in examples {
+        for v in schema.violations(&example.value) {
+            let at = format!("{}{}", example.pointer, v.instance_pointer);
+            let value_at = if v.instance_pointer.is_empty() {
+                "the example itself".to_string()
+            } else {
+                v.instance_pointer.clone()
+            };
+            out.push(spec.problem(
+                &at,
+                format!(
+                    "`{op}`: example `{}` does not match its schema at {value_at}: {} (rule #{}{})",
+                    example.name, v.message, schema.pointer, v.rule
+                ),
+            ));
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! The `vouch` command line: parses arguments, wires the library's parts
+//! together, and maps outcomes to exit codes (0 ok, 1 findings, 2 invalid
+//! specs, scenarios or arguments, 3 target unreachable).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use vouch::lint::{LintOptions, lint};
+use vouch::spec::Catalog;
+
+/// Contract tests and a stateful mock for cloud vendor APIs.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check specs: they parse, refs resolve, examples match their schemas,
+    /// operations are traceable and routes do not collide.
+    Lint {
+        /// Spec files (default: every spec in specs/).
+        specs: Vec<PathBuf>,
+        /// Do not require `x-seed` on operations (for specs not written from a vendor document).
+        #[arg(long)]
+        allow_missing_seed: bool,
+    },
+}
+
+/// Exit code for invalid specs, scenarios or arguments.
+const EXIT_INVALID: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Lint {
+            specs,
+            allow_missing_seed,
+        } => run_lint(specs, allow_missing_seed),
+    }
+}
+
+/// The default spec directory: `specs/` next to the current directory.
+fn default_specs() -> Result<Vec<PathBuf>, String> {
+    let dir = PathBuf::from("specs");
+    Catalog::spec_files(&dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))
+}
+
+fn run_lint(specs: Vec<PathBuf>, allow_missing_seed: bool) -> ExitCode {
+    let specs = if specs.is_empty() {
+        match default_specs() {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(EXIT_INVALID);
+            }
+        }
+    } else {
+        specs
+    };
+    let report = lint(
+        &specs,
+        LintOptions {
+            require_seed: !allow_missing_seed,
+        },
+    );
+    for problem in &report.problems {
+        println!("{problem}");
+    }
+    println!(
+        "{} spec(s), {} operation(s): {}",
+        report.specs,
+        report.operations,
+        match report.problems.len() {
+            0 => "no problems".to_string(),
+            n => format!("{n} problem(s)"),
+        }
+    );
+    if report.problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_INVALID)
+    }
+}

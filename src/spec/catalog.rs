@@ -1,0 +1,155 @@
+//! The catalog: every loaded spec and one route table over all their operations.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::routes::{Lookup, Method, RouteTable};
+use super::{Operation, Problem, Spec};
+
+/// Every loaded spec, with one route table and an index by operationId.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    specs: Vec<Spec>,
+    routes: RouteTable<(usize, usize)>,
+    by_id: HashMap<String, (usize, usize)>,
+}
+
+/// Where a request lands in the catalog.
+#[derive(Debug)]
+pub enum Routed<'c> {
+    /// An operation and its decoded path parameters.
+    Operation {
+        spec: &'c Spec,
+        operation: &'c Operation,
+        params: Vec<(String, String)>,
+    },
+    /// The path is known, not for this method.
+    MethodNotAllowed(Vec<Method>),
+    /// No operation has this path.
+    NotFound,
+}
+
+impl Catalog {
+    /// Loads and checks every spec; fails with every problem found, so a
+    /// catalog that exists can be served.
+    pub fn load(paths: &[PathBuf]) -> Result<Catalog, Vec<Problem>> {
+        let mut specs = Vec::new();
+        let mut problems = Vec::new();
+        for path in paths {
+            match Spec::load(path) {
+                Ok(spec) => {
+                    problems.extend(spec.problems.iter().cloned());
+                    specs.push(spec);
+                }
+                Err(p) => problems.push(p),
+            }
+        }
+        let (catalog, conflicts) = Catalog::build(specs);
+        problems.extend(conflicts);
+        if problems.is_empty() {
+            Ok(catalog)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// Indexes `specs`, returning the problems that make two operations
+    /// indistinguishable (same route, or same operationId).
+    pub fn build(specs: Vec<Spec>) -> (Catalog, Vec<Problem>) {
+        let mut catalog = Catalog {
+            specs,
+            ..Catalog::default()
+        };
+        let mut problems = Vec::new();
+        for (si, spec) in catalog.specs.iter().enumerate() {
+            for (oi, op) in spec.operations.iter().enumerate() {
+                if let Err(conflict) = catalog.routes.insert(op.method, &op.path, (si, oi)) {
+                    let (osi, ooi) = conflict.value;
+                    let other = &catalog.specs[osi].operations[ooi];
+                    problems.push(spec.problem(
+                        &op.pointer,
+                        format!(
+                            "`{}` ({}) would match the same requests as `{}` ({} in {})",
+                            op.id,
+                            op.route(),
+                            other.id,
+                            other.route(),
+                            catalog.specs[osi].path.display()
+                        ),
+                    ));
+                }
+                if op.has_declared_id
+                    && let Some(&(osi, ooi)) = catalog.by_id.get(&op.id)
+                {
+                    let other = &catalog.specs[osi].operations[ooi];
+                    problems.push(spec.problem(
+                        &op.pointer,
+                        format!(
+                            "operationId `{}` is also used by {} in {}",
+                            op.id,
+                            other.route(),
+                            catalog.specs[osi].path.display()
+                        ),
+                    ));
+                } else {
+                    catalog.by_id.insert(op.id.clone(), (si, oi));
+                }
+            }
+        }
+        (catalog, problems)
+    }
+
+    /// The loaded specs.
+    pub fn specs(&self) -> &[Spec] {
+        &self.specs
+    }
+
+    /// The spec named `name` (its file stem).
+    pub fn spec(&self, name: &str) -> Option<&Spec> {
+        self.specs.iter().find(|s| s.name == name)
+    }
+
+    /// The operation with this operationId.
+    pub fn operation(&self, id: &str) -> Option<(&Spec, &Operation)> {
+        let &(si, oi) = self.by_id.get(id)?;
+        Some((&self.specs[si], &self.specs[si].operations[oi]))
+    }
+
+    /// Every operation of every spec.
+    pub fn operations(&self) -> impl Iterator<Item = (&Spec, &Operation)> {
+        self.specs
+            .iter()
+            .flat_map(|s| s.operations.iter().map(move |o| (s, o)))
+    }
+
+    /// Routes a request: `path` without its query string.
+    pub fn route(&self, method: Method, path: &str) -> Routed<'_> {
+        match self.routes.lookup(method, path) {
+            Lookup::Found {
+                value: &(si, oi),
+                params,
+            } => Routed::Operation {
+                spec: &self.specs[si],
+                operation: &self.specs[si].operations[oi],
+                params,
+            },
+            Lookup::MethodNotAllowed(methods) => Routed::MethodNotAllowed(methods),
+            Lookup::NotFound => Routed::NotFound,
+        }
+    }
+
+    /// The spec files in `dir` (`*.yaml`, `*.yml`, `*.json`), sorted.
+    pub fn spec_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.is_file()
+                    && p.extension()
+                        .and_then(|e| e.to_str())
+                        .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
+            })
+            .collect();
+        files.sort();
+        Ok(files)
+    }
+}

@@ -1,0 +1,252 @@
+//! A parsed YAML or JSON document: its value as JSON plus the source line of
+//! every node, addressed by JSON pointer, so that any finding about the value
+//! can name the line it came from.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+use serde_saphyr::Spanned;
+
+/// A document's JSON value and where each of its nodes stands in the source.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The whole document as JSON.
+    pub value: Value,
+    lines: HashMap<String, u64>,
+}
+
+/// Why a text is not a YAML (or JSON) document.
+#[derive(Debug, Clone)]
+pub struct ParseError {
+    /// 1-based line of the problem, when the parser knows it.
+    pub line: Option<u64>,
+    /// 1-based column of the problem, when the parser knows it.
+    pub column: Option<u64>,
+    /// The parser's own words.
+    pub message: String,
+}
+
+impl Document {
+    /// Parses YAML 1.2 (and so JSON) text into a value with a line index.
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        let mut options = serde_saphyr::Options::default();
+        // YAML 1.2 core booleans only: `y`, `on` and `no` stay strings.
+        options.strict_booleans = true;
+        options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::Error;
+        let root: Spanned<Node> =
+            serde_saphyr::from_str_with_options(text, options).map_err(|e| {
+                let location = e.location();
+                ParseError {
+                    line: location.map(|l| l.line()).filter(|&l| l > 0),
+                    column: location.map(|l| l.column()).filter(|&c| c > 0),
+                    message: first_line(&e.to_string()),
+                }
+            })?;
+        let mut lines = HashMap::new();
+        let value = root
+            .value
+            .into_value(String::new(), root.referenced.line(), &mut lines);
+        Ok(Self { value, lines })
+    }
+
+    /// The 1-based source line of the node at `pointer`, or of its nearest
+    /// ancestor that has one.
+    pub fn line_of(&self, pointer: &str) -> Option<u64> {
+        let mut p = pointer;
+        loop {
+            if let Some(&line) = self.lines.get(p) {
+                return Some(line);
+            }
+            p = &p[..p.rfind('/')?];
+        }
+    }
+}
+
+fn first_line(message: &str) -> String {
+    message
+        .lines()
+        .next()
+        .unwrap_or("invalid YAML")
+        .trim()
+        .to_string()
+}
+
+/// Escapes one reference token of a JSON pointer (RFC 6901).
+pub fn escape_token(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// Appends `token` to `pointer`.
+pub fn child_pointer(pointer: &str, token: &str) -> String {
+    format!("{pointer}/{}", escape_token(token))
+}
+
+/// A YAML node whose children carry their source locations.
+enum Node {
+    Scalar(Value),
+    Seq(Vec<Spanned<Node>>),
+    Map(Vec<(Spanned<Key>, Spanned<Node>)>),
+}
+
+impl Node {
+    fn into_value(self, pointer: String, line: u64, lines: &mut HashMap<String, u64>) -> Value {
+        if line > 0 {
+            lines.insert(pointer.clone(), line);
+        }
+        match self {
+            Node::Scalar(v) => v,
+            Node::Seq(items) => Value::Array(
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, item)| {
+                        let line = item.referenced.line();
+                        item.value.into_value(format!("{pointer}/{i}"), line, lines)
+                    })
+                    .collect(),
+            ),
+            Node::Map(entries) => {
+                let mut map = Map::with_capacity(entries.len());
+                for (key, node) in entries {
+                    let child = child_pointer(&pointer, &key.value.0);
+                    // A key's line is where a reader looks for its value.
+                    let value = node.value.into_value(child, key.referenced.line(), lines);
+                    map.insert(key.value.0, value);
+                }
+                Value::Object(map)
+            }
+        }
+    }
+}
+
+/// A mapping key: YAML allows `200:` unquoted, JSON wants a string.
+struct Key(String);
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = Key;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a scalar mapping key")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
+                Ok(Key(v.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key, E> {
+                Ok(Key(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Key, E> {
+                Ok(Key(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Key, E> {
+                Ok(Key(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Key, E> {
+                Ok(Key(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Key, E> {
+                Ok(Key(v.to_string()))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Key, E> {
+                Ok(Key("null".to_string()))
+            }
+        }
+        d.deserialize_any(KeyVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NodeVisitor)
+    }
+}
+
+struct NodeVisitor;
+
+impl<'de> Visitor<'de> for NodeVisitor {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Node, E> {
+        Ok(Node::Scalar(Value::Bool(v)))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Node, E> {
+        Ok(Node::Scalar(Value::from(v)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Node, E> {
+        Ok(Node::Scalar(Value::from(v)))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node, E> {
+        Number::from_f64(v)
+            .map(|n| Node::Scalar(Value::Number(n)))
+            .ok_or_else(|| E::custom("a number that JSON cannot hold (NaN or infinity)"))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Node, E> {
+        Ok(Node::Scalar(Value::String(v.to_string())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Node, E> {
+        Ok(Node::Scalar(Value::String(v)))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Node, E> {
+        Ok(Node::Scalar(Value::Null))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Node, E> {
+        Ok(Node::Scalar(Value::Null))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
+        Node::deserialize(d)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Spanned<Node>>()? {
+            items.push(item);
+        }
+        Ok(Node::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(entry) = map.next_entry::<Spanned<Key>, Spanned<Node>>()? {
+            entries.push(entry);
+        }
+        Ok(Node::Map(entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_follow_pointers_and_numeric_keys_become_strings() {
+        let doc = Document::parse("a:\n  b: 1\n  200:\n    - x\n    - y\n").unwrap();
+        assert_eq!(doc.value["a"]["200"][1], "y");
+        assert_eq!(doc.line_of("/a/b"), Some(2));
+        assert_eq!(doc.line_of("/a/200"), Some(3));
+        assert_eq!(doc.line_of("/a/200/1"), Some(5));
+        assert_eq!(doc.line_of("/a/200/1/deeper"), Some(5));
+    }
+
+    #[test]
+    fn json_text_parses_with_lines() {
+        let doc = Document::parse("{\n  \"k\": [1,\n 2]\n}").unwrap();
+        assert_eq!(doc.value["k"][1], 2);
+        assert_eq!(doc.line_of("/k/1"), Some(3));
+    }
+
+    #[test]
+    fn invalid_yaml_reports_its_line() {
+        let err = Document::parse("a: 1\nb: [1, 2\nc: 3\n").unwrap_err();
+        assert!(err.line.is_some(), "{err:?}");
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused() {
+        let err = Document::parse("a: 1\na: 2\n").unwrap_err();
+        assert!(err.message.to_lowercase().contains("duplicate"), "{err:?}");
+    }
+}

@@ -1,0 +1,529 @@
+//! Building a [`Spec`] from a file: parse, check the shape with `openapiv3`,
+//! resolve `$ref`s, and compile every schema once.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::document::{Document, child_pointer};
+use super::schema::{Compiler, Schema};
+use super::{
+    Credential, Example, Header, MediaType, Method, Operation, Parameter, ParameterLocation,
+    Problem, RequestBody, Response, Spec, StatusKey, problem_at,
+};
+
+/// How many `$ref` hops a chain may take before it counts as a cycle.
+const MAX_REF_HOPS: usize = 32;
+
+impl Spec {
+    /// Loads the spec at `path`. `Err` means the file cannot be used at all
+    /// (unreadable, not YAML/JSON, not OpenAPI 3.0); lesser problems are kept
+    /// in [`Spec::problems`].
+    pub fn load(path: &Path) -> Result<Spec, Problem> {
+        let text = std::fs::read_to_string(path).map_err(|e| Problem {
+            file: path.to_path_buf(),
+            line: None,
+            pointer: String::new(),
+            message: format!("cannot read the spec: {e}"),
+        })?;
+        Spec::parse(path, &text)
+    }
+
+    /// Builds a spec from `text`, reporting problems against `path`.
+    pub fn parse(path: &Path, text: &str) -> Result<Spec, Problem> {
+        let document = Document::parse(text).map_err(|e| Problem {
+            file: path.to_path_buf(),
+            line: e.line,
+            pointer: String::new(),
+            message: match e.column {
+                Some(c) => format!("not valid YAML or JSON (column {c}): {}", e.message),
+                None => format!("not valid YAML or JSON: {}", e.message),
+            },
+        })?;
+        let version = document.value.get("openapi").and_then(Value::as_str);
+        if !version.is_some_and(|v| v.starts_with("3.0")) {
+            return Err(problem_at(
+                path,
+                &document,
+                "/openapi",
+                format!(
+                    "vouch reads OpenAPI 3.0 documents; this one declares `openapi: {}`",
+                    version.unwrap_or("(missing)")
+                ),
+            ));
+        }
+        if let Err(e) = serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(&document.value) {
+            let pointer = path_to_pointer(e.path());
+            return Err(problem_at(
+                path,
+                &document,
+                &pointer,
+                format!("not a valid OpenAPI 3.0 document: {}", e.inner()),
+            ));
+        }
+        let mut builder = Builder {
+            path,
+            doc: &document,
+            compiler: Compiler::new(&document.value),
+            compiled: HashMap::new(),
+            problems: Vec::new(),
+        };
+        builder.check_refs(&document.value, String::new(), RefContext::Object);
+        let operations = builder.operations(spec_name(path));
+        let problems = builder.problems;
+        let value = &document.value;
+        Ok(Spec {
+            name: spec_name(path),
+            path: path.to_path_buf(),
+            vendor: value
+                .get("x-vouch-vendor")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            title: value
+                .pointer("/info/title")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            operations,
+            problems,
+            document,
+        })
+    }
+}
+
+fn spec_name(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "spec".into())
+}
+
+/// serde_path_to_error's path (`paths./a.get.responses`) as a JSON pointer.
+fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    path.iter()
+        .filter_map(|s| match s {
+            Segment::Seq { index } => Some(index.to_string()),
+            Segment::Map { key } => Some(key.clone()),
+            Segment::Enum { variant } => Some(variant.clone()),
+            Segment::Unknown => None,
+        })
+        .fold(String::new(), |p, token| child_pointer(&p, &token))
+}
+
+/// Keys whose values map user-chosen names to objects: a name there is never a keyword.
+const NAME_MAPS: &[&str] = &[
+    "paths",
+    "properties",
+    "schemas",
+    "responses",
+    "parameters",
+    "requestBodies",
+    "headers",
+    "securitySchemes",
+    "links",
+    "callbacks",
+    "content",
+    "encoding",
+    "components",
+];
+
+/// What kind of map `check_refs` is walking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RefContext {
+    Object,
+    NameMap,
+    ExampleMap,
+    Example,
+}
+
+struct Builder<'a> {
+    path: &'a Path,
+    doc: &'a Document,
+    compiler: Compiler,
+    /// Schemas already compiled, by pointer: shared responses compile once.
+    compiled: HashMap<String, Option<Schema>>,
+    problems: Vec<Problem>,
+}
+
+impl<'a> Builder<'a> {
+    fn problem(&mut self, pointer: &str, message: impl Into<String>) {
+        self.problems
+            .push(problem_at(self.path, self.doc, pointer, message));
+    }
+
+    /// Reports every `$ref` in the document that does not resolve. Example
+    /// values are data, so a `$ref` key inside one is not followed.
+    fn check_refs(&mut self, value: &Value, pointer: String, context: RefContext) {
+        match value {
+            Value::Object(map) => {
+                if context != RefContext::NameMap
+                    && let Some(Value::String(target)) = map.get("$ref")
+                {
+                    let at = child_pointer(&pointer, "$ref");
+                    if let Err(message) = self.target(target) {
+                        self.problem(&at, message);
+                    }
+                }
+                for (k, v) in map {
+                    let child = match (context, k.as_str()) {
+                        (RefContext::NameMap, _) => RefContext::Object,
+                        (RefContext::ExampleMap, _) => RefContext::Example,
+                        (RefContext::Example, "value") => continue,
+                        (_, "example") => continue,
+                        (_, "examples") => RefContext::ExampleMap,
+                        (_, k) if k.starts_with("x-") => continue,
+                        (_, k) if NAME_MAPS.contains(&k) => RefContext::NameMap,
+                        _ => RefContext::Object,
+                    };
+                    self.check_refs(v, child_pointer(&pointer, k), child);
+                }
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    self.check_refs(v, format!("{pointer}/{i}"), RefContext::Object);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The value a local `$ref` points at.
+    fn target(&self, reference: &str) -> Result<&'a Value, String> {
+        let Some(pointer) = reference.strip_prefix('#') else {
+            return Err(format!(
+                "`$ref: {reference}` points outside this file; vouch resolves only local refs (`#/components/...`)"
+            ));
+        };
+        let decoded = percent_encoding::percent_decode_str(pointer).decode_utf8_lossy();
+        self.doc
+            .value
+            .pointer(&decoded)
+            .ok_or_else(|| format!("`$ref: {reference}` does not resolve: nothing at that pointer"))
+    }
+
+    /// Follows `$ref`s from `value` (found at `pointer`) to the object itself.
+    fn resolve(&mut self, value: &'a Value, pointer: String) -> Option<(&'a Value, String)> {
+        let (mut value, mut pointer) = (value, pointer);
+        for _ in 0..MAX_REF_HOPS {
+            let Some(reference) = value.get("$ref").and_then(Value::as_str) else {
+                return Some((value, pointer));
+            };
+            // Dangling refs were reported by check_refs.
+            value = self.target(reference).ok()?;
+            pointer = reference[1..].to_string();
+        }
+        self.problem(&pointer, "`$ref` chain is a cycle");
+        None
+    }
+
+    fn schema(&mut self, owner: &'a Value, owner_pointer: &str) -> Option<Schema> {
+        let source = owner.get("schema")?;
+        let pointer = child_pointer(owner_pointer, "schema");
+        let (source, pointer) = match source.get("$ref").and_then(Value::as_str) {
+            // A top-level ref: compile the target once, under its own pointer.
+            Some(r) if r.starts_with("#/components/schemas/") => {
+                let (target, target_pointer) = self.resolve(source, pointer)?;
+                (target, target_pointer)
+            }
+            _ => (source, pointer),
+        };
+        if let Some(done) = self.compiled.get(&pointer) {
+            return done.clone();
+        }
+        let compiled = match self.compiler.compile(&pointer, source) {
+            Ok(s) => Some(s),
+            Err(message) => {
+                self.problem(&pointer, message);
+                None
+            }
+        };
+        self.compiled.insert(pointer, compiled.clone());
+        compiled
+    }
+
+    fn operations(&mut self, spec: String) -> Vec<Operation> {
+        let mut out = Vec::new();
+        let Some(paths) = self.doc.value.get("paths").and_then(Value::as_object) else {
+            return out;
+        };
+        for (template, item) in paths {
+            let item_pointer = child_pointer("/paths", template);
+            let Some((item, item_pointer)) = self.resolve(item, item_pointer) else {
+                continue;
+            };
+            for method in Method::ALL {
+                let key = method.as_str().to_ascii_lowercase();
+                let Some(op) = item.get(&key) else { continue };
+                let pointer = child_pointer(&item_pointer, &key);
+                out.push(self.operation(&spec, method, template, item, &item_pointer, op, pointer));
+            }
+        }
+        out
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn operation(
+        &mut self,
+        spec: &str,
+        method: Method,
+        template: &str,
+        item: &'a Value,
+        item_pointer: &str,
+        op: &'a Value,
+        pointer: String,
+    ) -> Operation {
+        let declared_id = op.get("operationId").and_then(Value::as_str);
+        let mut parameters: Vec<Parameter> = Vec::new();
+        let sources = [(item, item_pointer.to_string()), (op, pointer.clone())];
+        for (owner, owner_pointer) in sources {
+            let Some(list) = owner.get("parameters").and_then(Value::as_array) else {
+                continue;
+            };
+            for (i, p) in list.iter().enumerate() {
+                let at = format!("{owner_pointer}/parameters/{i}");
+                if let Some(param) = self.parameter(p, at) {
+                    // Operation-level parameters override path-level ones.
+                    parameters.retain(|q| !(q.name == param.name && q.location == param.location));
+                    parameters.push(param);
+                }
+            }
+        }
+        let request_body = op.get("requestBody").and_then(|b| {
+            let (b, at) = self.resolve(b, child_pointer(&pointer, "requestBody"))?;
+            Some(RequestBody {
+                required: b.get("required").and_then(Value::as_bool).unwrap_or(false),
+                content: self.content(b, &at),
+                pointer: at,
+            })
+        });
+        let responses = self.responses(op, &pointer);
+        let security = self.security(op);
+        Operation {
+            id: declared_id.map_or_else(|| format!("{method} {template}"), str::to_string),
+            has_declared_id: declared_id.is_some(),
+            spec: spec.to_string(),
+            method,
+            path: template.to_string(),
+            summary: op
+                .get("summary")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            parameters,
+            request_body,
+            responses,
+            security,
+            raw: op.clone(),
+            pointer,
+        }
+    }
+
+    fn parameter(&mut self, value: &'a Value, pointer: String) -> Option<Parameter> {
+        let (value, pointer) = self.resolve(value, pointer)?;
+        let typed: openapiv3::Parameter = match serde_json::from_value(value.clone()) {
+            Ok(p) => p,
+            Err(e) => {
+                self.problem(&pointer, format!("not a Parameter Object: {e}"));
+                return None;
+            }
+        };
+        let (location, explode) = match &typed {
+            openapiv3::Parameter::Path { .. } => (ParameterLocation::Path, false),
+            openapiv3::Parameter::Query { style, .. } => (
+                ParameterLocation::Query,
+                matches!(style, openapiv3::QueryStyle::Form),
+            ),
+            openapiv3::Parameter::Header { .. } => (ParameterLocation::Header, false),
+            openapiv3::Parameter::Cookie { .. } => (ParameterLocation::Cookie, false),
+        };
+        let data = typed.parameter_data_ref();
+        let explode = data.explode.unwrap_or(explode);
+        // `content` instead of `schema`: use its single media type's schema.
+        let schema_owner = match value.get("content").and_then(Value::as_object) {
+            Some(content) if value.get("schema").is_none() => content.values().next(),
+            _ => Some(value),
+        };
+        let schema_owner_pointer = match schema_owner {
+            Some(owner) if !std::ptr::eq(owner, value) => {
+                let mt = value["content"]
+                    .as_object()
+                    .and_then(|c| c.keys().next().cloned());
+                child_pointer(&child_pointer(&pointer, "content"), &mt.unwrap_or_default())
+            }
+            _ => pointer.clone(),
+        };
+        let schema = schema_owner.and_then(|o| self.schema(o, &schema_owner_pointer));
+        Some(Parameter {
+            name: data.name.clone(),
+            location,
+            required: data.required,
+            explode,
+            schema,
+            examples: self.examples(value, &pointer),
+            pointer,
+        })
+    }
+
+    fn content(&mut self, owner: &'a Value, owner_pointer: &str) -> Vec<MediaType> {
+        let Some(content) = owner.get("content").and_then(Value::as_object) else {
+            return Vec::new();
+        };
+        let content_pointer = child_pointer(owner_pointer, "content");
+        content
+            .iter()
+            .map(|(media_type, mt)| {
+                let pointer = child_pointer(&content_pointer, media_type);
+                MediaType {
+                    media_type: media_type.clone(),
+                    schema: self.schema(mt, &pointer),
+                    examples: self.examples(mt, &pointer),
+                    pointer,
+                }
+            })
+            .collect()
+    }
+
+    fn responses(&mut self, op: &'a Value, pointer: &str) -> Vec<Response> {
+        let Some(responses) = op.get("responses").and_then(Value::as_object) else {
+            return Vec::new();
+        };
+        let responses_pointer = child_pointer(pointer, "responses");
+        let mut out = Vec::new();
+        for (key, response) in responses {
+            let at = child_pointer(&responses_pointer, key);
+            let Some(status) = StatusKey::parse(key) else {
+                self.problem(
+                    &at,
+                    format!("`{key}` is not a status code, a range like `4XX`, or `default`"),
+                );
+                continue;
+            };
+            let Some((response, at)) = self.resolve(response, at) else {
+                continue;
+            };
+            let headers = self.headers(response, &at);
+            out.push(Response {
+                status,
+                description: response
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                content: self.content(response, &at),
+                headers,
+                pointer: at,
+            });
+        }
+        out
+    }
+
+    fn headers(&mut self, response: &'a Value, pointer: &str) -> Vec<Header> {
+        let Some(headers) = response.get("headers").and_then(Value::as_object) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (name, header) in headers {
+            let at = child_pointer(&child_pointer(pointer, "headers"), name);
+            let Some((header, at)) = self.resolve(header, at) else {
+                continue;
+            };
+            out.push(Header {
+                name: name.clone(),
+                required: header
+                    .get("required")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
+                schema: self.schema(header, &at),
+            });
+        }
+        out
+    }
+
+    /// The credentials an operation accepts: any one requirement suffices.
+    fn security(&mut self, op: &Value) -> Vec<Credential> {
+        let requirements = op
+            .get("security")
+            .or_else(|| self.doc.value.get("security"))
+            .and_then(Value::as_array);
+        let mut out = Vec::new();
+        for requirement in requirements.into_iter().flatten() {
+            let Some(names) = requirement.as_object() else {
+                continue;
+            };
+            for name in names.keys() {
+                let pointer = child_pointer("/components/securitySchemes", name);
+                let Some(scheme) = self.doc.value.pointer(&pointer) else {
+                    self.problem(
+                        "/security",
+                        format!(
+                            "security scheme `{name}` is not defined in components.securitySchemes"
+                        ),
+                    );
+                    continue;
+                };
+                if let Some(credential) = credential(scheme) {
+                    out.push(credential);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// How a Security Scheme Object carries its secret. `x-vouch-prefix` names a
+/// fixed scheme word that an apiKey header carries before the secret.
+fn credential(scheme: &Value) -> Option<Credential> {
+    let get = |k: &str| scheme.get(k).and_then(Value::as_str);
+    match get("type")? {
+        "apiKey" => {
+            let name = get("name")?.to_string();
+            match get("in")? {
+                "header" => Some(Credential::Header {
+                    name,
+                    prefix: get("x-vouch-prefix").unwrap_or_default().to_string(),
+                }),
+                "query" => Some(Credential::Query { name }),
+                _ => None,
+            }
+        }
+        "http" if get("scheme")?.eq_ignore_ascii_case("bearer") => Some(Credential::Header {
+            name: "Authorization".into(),
+            prefix: "Bearer ".into(),
+        }),
+        _ => None,
+    }
+}
+
+impl<'a> Builder<'a> {
+    /// `example` and every `examples` entry (following `$ref`s) of a parameter or media type.
+    fn examples(&mut self, owner: &'a Value, pointer: &str) -> Vec<Example> {
+        let mut out = Vec::new();
+        if let Some(value) = owner.get("example") {
+            out.push(Example {
+                name: "example".into(),
+                value: value.clone(),
+                pointer: child_pointer(pointer, "example"),
+            });
+        }
+        let examples_pointer = child_pointer(pointer, "examples");
+        for (name, example) in owner
+            .get("examples")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let at = child_pointer(&examples_pointer, name);
+            let Some((example, at)) = self.resolve(example, at) else {
+                continue;
+            };
+            if let Some(value) = example.get("value") {
+                out.push(Example {
+                    name: name.clone(),
+                    value: value.clone(),
+                    pointer: child_pointer(&at, "value"),
+                });
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,339 @@
+//! OpenAPI 3.0 specs: loading, `$ref` resolution, compiled schemas and the
+//! route table, gathered into a [`Catalog`] that the mock, the runner and
+//! `vouch lint` all read. Nothing here knows about HTTP servers or clients.
+
+mod catalog;
+pub mod document;
+mod load;
+pub mod routes;
+pub mod schema;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+pub use catalog::{Catalog, Routed};
+pub use document::Document;
+pub use routes::{Lookup, Method};
+pub use schema::{Schema, Violation};
+
+/// Something wrong with a spec, located in its file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The spec file.
+    pub file: PathBuf,
+    /// 1-based line in the file, where known.
+    pub line: Option<u64>,
+    /// JSON pointer into the document (empty for the whole document).
+    pub pointer: String,
+    /// What is wrong and, where it helps, what to do.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        write!(f, ": {}", self.message)?;
+        if !self.pointer.is_empty() {
+            write!(f, " (at #{})", self.pointer)?;
+        }
+        Ok(())
+    }
+}
+
+/// One loaded spec.
+#[derive(Debug)]
+pub struct Spec {
+    /// Short name: the file stem (`rainbond` for `specs/rainbond.yaml`).
+    pub name: String,
+    /// Where it was loaded from.
+    pub path: PathBuf,
+    /// The vendor whose mock behaviour applies (`x-vouch-vendor`), if any.
+    pub vendor: Option<String>,
+    /// `info.title`.
+    pub title: String,
+    /// The parsed document with its line index.
+    pub document: Document,
+    /// Every operation, in document order.
+    pub operations: Vec<Operation>,
+    /// Problems found while building the operations (dangling refs, schemas
+    /// that do not compile). A spec with problems is not served.
+    pub problems: Vec<Problem>,
+}
+
+impl Spec {
+    /// A problem located at `pointer` in this spec.
+    pub fn problem(&self, pointer: &str, message: impl Into<String>) -> Problem {
+        problem_at(&self.path, &self.document, pointer, message)
+    }
+
+    /// Every `x-errata` entry anywhere in the document, with its pointer.
+    pub fn errata(&self) -> Vec<(String, &Value)> {
+        let mut out = Vec::new();
+        collect_errata(&self.document.value, String::new(), &mut out);
+        out
+    }
+}
+
+fn collect_errata<'v>(value: &'v Value, pointer: String, out: &mut Vec<(String, &'v Value)>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let child = document::child_pointer(&pointer, k);
+                if k == "x-errata" {
+                    match v {
+                        Value::Array(items) => out.extend(
+                            items
+                                .iter()
+                                .enumerate()
+                                .map(|(i, e)| (format!("{child}/{i}"), e)),
+                        ),
+                        other => out.push((child, other)),
+                    }
+                } else {
+                    collect_errata(v, child, out);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                collect_errata(v, format!("{pointer}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+pub(crate) fn problem_at(
+    file: &Path,
+    document: &Document,
+    pointer: &str,
+    message: impl Into<String>,
+) -> Problem {
+    Problem {
+        file: file.to_path_buf(),
+        line: document.line_of(pointer),
+        pointer: pointer.to_string(),
+        message: message.into(),
+    }
+}
+
+/// One operation of a spec, with everything resolved and compiled.
+#[derive(Debug)]
+pub struct Operation {
+    /// `operationId` (or `METHOD /path` when the spec gives none).
+    pub id: String,
+    /// Whether the spec gave an `operationId`.
+    pub has_declared_id: bool,
+    /// Name of the spec it belongs to.
+    pub spec: String,
+    /// HTTP method.
+    pub method: Method,
+    /// Path template, e.g. `/v2/{project_id}/apigw/instances`.
+    pub path: String,
+    /// JSON pointer of the Operation Object.
+    pub pointer: String,
+    /// `summary`.
+    pub summary: Option<String>,
+    /// Path-level and operation-level parameters, the latter winning.
+    pub parameters: Vec<Parameter>,
+    /// The request body, if the operation takes one.
+    pub request_body: Option<RequestBody>,
+    /// Declared responses, in document order.
+    pub responses: Vec<Response>,
+    /// The credentials the operation accepts (any one of them), from the
+    /// operation's or the document's `security`.
+    pub security: Vec<Credential>,
+    /// The Operation Object as written, for `x-` extensions.
+    pub raw: Value,
+}
+
+impl Operation {
+    /// The response declared for `status`: exact code, then `4XX`-style range, then `default`.
+    pub fn response_for(&self, status: u16) -> Option<&Response> {
+        let exact = self
+            .responses
+            .iter()
+            .find(|r| r.status == StatusKey::Code(status));
+        let range = || {
+            self.responses
+                .iter()
+                .find(|r| r.status == StatusKey::Range((status / 100) as u8))
+        };
+        let default = || {
+            self.responses
+                .iter()
+                .find(|r| r.status == StatusKey::Default)
+        };
+        exact.or_else(range).or_else(default)
+    }
+
+    /// An `x-` extension of the operation.
+    pub fn extension(&self, name: &str) -> Option<&Value> {
+        self.raw.get(name)
+    }
+
+    /// `METHOD /path`, for messages.
+    pub fn route(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+/// Where a parameter travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParameterLocation {
+    Path,
+    Query,
+    Header,
+    Cookie,
+}
+
+/// A resolved parameter.
+#[derive(Debug)]
+pub struct Parameter {
+    pub name: String,
+    pub location: ParameterLocation,
+    pub required: bool,
+    /// For query arrays: `explode` (repeat the key) or not (comma-separated).
+    pub explode: bool,
+    pub schema: Option<Schema>,
+    /// JSON pointer of the Parameter Object (after `$ref`).
+    pub pointer: String,
+    /// `example`, or the first of `examples`.
+    pub examples: Vec<Example>,
+}
+
+/// A request body.
+#[derive(Debug)]
+pub struct RequestBody {
+    pub required: bool,
+    pub content: Vec<MediaType>,
+    pub pointer: String,
+}
+
+/// How a status is declared in `responses`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StatusKey {
+    /// `200`.
+    Code(u16),
+    /// `4XX`: the class digit.
+    Range(u8),
+    /// `default`.
+    Default,
+}
+
+impl StatusKey {
+    /// Parses a key of the Responses Object.
+    pub fn parse(key: &str) -> Option<StatusKey> {
+        if key == "default" {
+            return Some(StatusKey::Default);
+        }
+        if let [d @ b'1'..=b'5', b'X' | b'x', b'X' | b'x'] = key.as_bytes() {
+            return Some(StatusKey::Range(d - b'0'));
+        }
+        key.parse::<u16>()
+            .ok()
+            .filter(|c| (100..=599).contains(c))
+            .map(StatusKey::Code)
+    }
+
+    /// Whether this declares a success (2xx).
+    pub fn is_success(self) -> bool {
+        matches!(self, StatusKey::Code(200..=299) | StatusKey::Range(2))
+    }
+
+    /// Whether this declares an error (4xx, 5xx or default).
+    pub fn is_error(self) -> bool {
+        matches!(
+            self,
+            StatusKey::Code(400..=599) | StatusKey::Range(4 | 5) | StatusKey::Default
+        )
+    }
+}
+
+impl fmt::Display for StatusKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StatusKey::Code(c) => write!(f, "{c}"),
+            StatusKey::Range(d) => write!(f, "{d}XX"),
+            StatusKey::Default => f.write_str("default"),
+        }
+    }
+}
+
+/// A declared response.
+#[derive(Debug)]
+pub struct Response {
+    pub status: StatusKey,
+    pub description: String,
+    /// Media types; empty when the response has no body.
+    pub content: Vec<MediaType>,
+    /// Declared response headers.
+    pub headers: Vec<Header>,
+    pub pointer: String,
+}
+
+impl Response {
+    /// The media type entry matching a `Content-Type` value (parameters
+    /// ignored; `*/*` and `type/*` wildcards honoured).
+    pub fn media_type(&self, content_type: &str) -> Option<&MediaType> {
+        let essence = content_type
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        let (kind, _) = essence.split_once('/').unwrap_or((&essence, ""));
+        self.content
+            .iter()
+            .find(|m| m.media_type.eq_ignore_ascii_case(&essence))
+            .or_else(|| {
+                self.content.iter().find(|m| {
+                    m.media_type == "*/*"
+                        || m.media_type
+                            .strip_suffix("/*")
+                            .is_some_and(|k| k.eq_ignore_ascii_case(kind))
+                })
+            })
+    }
+}
+
+/// A declared response header.
+#[derive(Debug)]
+pub struct Header {
+    pub name: String,
+    pub required: bool,
+    pub schema: Option<Schema>,
+}
+
+/// One media type of a body.
+#[derive(Debug)]
+pub struct MediaType {
+    pub media_type: String,
+    pub schema: Option<Schema>,
+    pub examples: Vec<Example>,
+    pub pointer: String,
+}
+
+/// An example value and where it is written.
+#[derive(Debug, Clone)]
+pub struct Example {
+    /// `example`, or the key under `examples`.
+    pub name: String,
+    pub value: Value,
+    pub pointer: String,
+}
+
+/// How a request carries a credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// A header whose value is `prefix` followed by the secret
+    /// (`Authorization: Bearer <t>`, `X-Auth-Token: <t>`).
+    Header { name: String, prefix: String },
+    /// A query parameter holding the secret.
+    Query { name: String },
+}

@@ -1,0 +1,253 @@
+//! OpenAPI 3.0 Schema Objects turned into JSON Schema (draft 7) and compiled
+//! once. The conversion handles `nullable`, boolean `exclusiveMinimum` and
+//! `exclusiveMaximum`, and drops keywords JSON Schema does not know.
+//!
+//! Local `$ref`s to `#/components/schemas/...` are kept as references: every
+//! compiled schema carries the converted components under the same pointer,
+//! so recursive schemas work and nothing is fetched from anywhere.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+/// A compiled schema, with the pointer of its source in the spec.
+#[derive(Clone)]
+pub struct Schema {
+    /// JSON pointer of the Schema Object in its spec.
+    pub pointer: String,
+    /// The OpenAPI schema as written (after following a top-level `$ref`).
+    pub source: Arc<Value>,
+    validator: Arc<jsonschema::Validator>,
+}
+
+impl std::fmt::Debug for Schema {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Schema")
+            .field("pointer", &self.pointer)
+            .finish()
+    }
+}
+
+/// One way an instance breaks a schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// JSON pointer to the offending value in the instance.
+    pub instance_pointer: String,
+    /// JSON pointer to the rule in the schema that failed (e.g. `/properties/port/type`).
+    pub rule: String,
+    /// What is wrong, in words.
+    pub message: String,
+}
+
+impl Schema {
+    /// Every violation of this schema by `instance`; empty when valid.
+    pub fn violations(&self, instance: &Value) -> Vec<Violation> {
+        self.validator
+            .iter_errors(instance)
+            .map(|e| Violation {
+                instance_pointer: e.instance_path().as_str().to_string(),
+                rule: e.schema_path().as_str().to_string(),
+                message: e.to_string(),
+            })
+            .collect()
+    }
+
+    /// Whether `instance` is valid.
+    pub fn is_valid(&self, instance: &Value) -> bool {
+        self.validator.is_valid(instance)
+    }
+
+    /// The JSON type the schema expects at its top level, if it names exactly one.
+    pub fn json_type(&self) -> Option<&str> {
+        self.source.get("type").and_then(Value::as_str)
+    }
+}
+
+/// Compiles schemas of one spec: holds the converted components that every
+/// schema of that spec may refer to.
+pub struct Compiler {
+    components: Value,
+}
+
+impl Compiler {
+    /// Prepares a compiler for the spec whose whole document is `doc`.
+    pub fn new(doc: &Value) -> Self {
+        let schemas = doc
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), to_json_schema(v)))
+                    .collect::<Map<_, _>>()
+            })
+            .unwrap_or_default();
+        Self {
+            components: serde_json::json!({ "schemas": schemas }),
+        }
+    }
+
+    /// Compiles the OpenAPI schema `source` found at `pointer`.
+    pub fn compile(&self, pointer: &str, source: &Value) -> Result<Schema, String> {
+        let mut root = to_json_schema(source);
+        if let Value::Object(map) = &mut root {
+            map.insert("components".into(), self.components.clone());
+        } else {
+            // `true`/`false` schemas carry no references.
+            root = serde_json::json!({ "allOf": [root], "components": self.components });
+        }
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft7)
+            .build(&root)
+            .map_err(|e| format!("schema does not compile: {e}"))?;
+        Ok(Schema {
+            pointer: pointer.to_string(),
+            source: Arc::new(source.clone()),
+            validator: Arc::new(validator),
+        })
+    }
+}
+
+/// Keywords of OpenAPI 3.0 that JSON Schema draft 7 does not have, or that
+/// must not constrain validation.
+const OPENAPI_ONLY: &[&str] = &[
+    "nullable",
+    "discriminator",
+    "xml",
+    "externalDocs",
+    "example",
+];
+
+/// Converts one OpenAPI 3.0 Schema Object to JSON Schema draft 7.
+pub fn to_json_schema(schema: &Value) -> Value {
+    let Value::Object(src) = schema else {
+        return schema.clone();
+    };
+    let mut out = Map::with_capacity(src.len());
+    for (key, value) in src {
+        if OPENAPI_ONLY.contains(&key.as_str()) || key.starts_with("x-") {
+            continue;
+        }
+        let converted = match key.as_str() {
+            "properties" => map_values(value),
+            "items" | "additionalProperties" | "not" => to_json_schema(value),
+            "allOf" | "anyOf" | "oneOf" => match value {
+                Value::Array(items) => Value::Array(items.iter().map(to_json_schema).collect()),
+                other => other.clone(),
+            },
+            _ => value.clone(),
+        };
+        out.insert(key.clone(), converted);
+    }
+    convert_exclusive_bound(&mut out, "exclusiveMinimum", "minimum");
+    convert_exclusive_bound(&mut out, "exclusiveMaximum", "maximum");
+    if src.get("nullable") == Some(&Value::Bool(true)) {
+        make_nullable(&mut out);
+    }
+    Value::Object(out)
+}
+
+fn map_values(value: &Value) -> Value {
+    match value {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), to_json_schema(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// OpenAPI 3.0: `exclusiveMinimum: true` qualifies `minimum`; draft 7 wants the bound itself.
+fn convert_exclusive_bound(out: &mut Map<String, Value>, exclusive: &str, bound: &str) {
+    match out.get(exclusive) {
+        Some(Value::Bool(true)) => {
+            if let Some(limit) = out.remove(bound) {
+                out.insert(exclusive.into(), limit);
+            } else {
+                out.remove(exclusive);
+            }
+        }
+        Some(Value::Bool(false)) => {
+            out.remove(exclusive);
+        }
+        _ => {}
+    }
+}
+
+fn make_nullable(out: &mut Map<String, Value>) {
+    match out.get_mut("type") {
+        Some(Value::String(t)) => {
+            let t = std::mem::take(t);
+            out.insert("type".into(), serde_json::json!([t, "null"]));
+        }
+        Some(_) => {}
+        None => {
+            if out.contains_key("$ref") || out.contains_key("allOf") {
+                // `nullable` beside a composition: null or whatever the rest allows.
+                let rest = Value::Object(std::mem::take(out));
+                out.insert(
+                    "anyOf".into(),
+                    serde_json::json!([{ "type": "null" }, rest]),
+                );
+                return;
+            }
+        }
+    }
+    if let Some(Value::Array(values)) = out.get_mut("enum")
+        && !values.contains(&Value::Null)
+    {
+        values.push(Value::Null);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn compile(schema: Value) -> Schema {
+        Compiler::new(&json!({})).compile("/s", &schema).unwrap()
+    }
+
+    #[test]
+    fn nullable_admits_null_and_keeps_the_type() {
+        let s = compile(json!({"type": "string", "nullable": true, "enum": ["a"]}));
+        assert!(s.is_valid(&json!(null)));
+        assert!(s.is_valid(&json!("a")));
+        assert!(!s.is_valid(&json!("b")));
+        assert!(!s.is_valid(&json!(1)));
+    }
+
+    #[test]
+    fn boolean_exclusive_bounds_become_numeric() {
+        let s = compile(
+            json!({"type": "integer", "minimum": 0, "exclusiveMinimum": true, "maximum": 10}),
+        );
+        assert!(!s.is_valid(&json!(0)));
+        assert!(s.is_valid(&json!(1)));
+        assert!(s.is_valid(&json!(10)));
+        assert!(!s.is_valid(&json!(11)));
+    }
+
+    #[test]
+    fn example_keyword_does_not_constrain() {
+        let s = compile(json!({"type": "integer", "example": "not an integer"}));
+        assert!(s.is_valid(&json!(3)));
+    }
+
+    #[test]
+    fn component_refs_resolve_including_recursion() {
+        let doc = json!({"components": {"schemas": {
+            "Tree": {"type": "object", "properties": {
+                "name": {"type": "string"},
+                "children": {"type": "array", "items": {"$ref": "#/components/schemas/Tree"}}}}
+        }}});
+        let s = Compiler::new(&doc)
+            .compile("/x", &json!({"$ref": "#/components/schemas/Tree"}))
+            .unwrap();
+        assert!(s.is_valid(&json!({"name": "a", "children": [{"name": "b"}]})));
+        let v = s.violations(&json!({"children": [{"name": 5}]}));
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].instance_pointer, "/children/0/name");
+    }
+}
