@@ -33,17 +33,80 @@ pub struct LintReport {
     pub specs: usize,
     /// How many operations they hold.
     pub operations: usize,
+    /// One line per loaded spec, for `specs/README.md`.
+    pub summaries: Vec<SpecSummary>,
+}
+
+/// How much of a spec comes from its vendor document, and how often it departs from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecSummary {
+    /// File name, e.g. `rainbond.yaml`.
+    pub file: String,
+    /// All operations.
+    pub operations: usize,
+    /// Operations whose `x-seed` names a vendor document.
+    pub from_document: usize,
+    /// Operations beyond the document (`x-seed.document: vendor-notes`).
+    pub beyond_document: usize,
+    /// `x-errata` entries anywhere in the spec.
+    pub errata: usize,
+}
+
+impl SpecSummary {
+    fn of(spec: &Spec) -> Self {
+        let beyond = spec
+            .operations
+            .iter()
+            .filter(|op| {
+                op.extension("x-seed")
+                    .and_then(|s| s.get("document"))
+                    .and_then(Value::as_str)
+                    == Some("vendor-notes")
+            })
+            .count();
+        Self {
+            file: spec
+                .path
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            operations: spec.operations.len(),
+            from_document: spec.operations.len() - beyond,
+            beyond_document: beyond,
+            errata: spec.errata().len(),
+        }
+    }
+}
+
+/// The summaries as a Markdown table.
+pub fn summary_table(summaries: &[SpecSummary]) -> String {
+    let mut out = String::from(
+        "| spec | operations | from the document | beyond it (vendor-notes) | errata |\n|---|---:|---:|---:|---:|\n",
+    );
+    for s in summaries {
+        out += &format!(
+            "| `{}` | {} | {} | {} | {} |\n",
+            s.file, s.operations, s.from_document, s.beyond_document, s.errata
+        );
+    }
+    out
 }
 
 /// Lints the spec files at `paths`, together (routes must not collide across them).
 pub fn lint(paths: &[std::path::PathBuf], options: LintOptions) -> LintReport {
+    lint_loaded(paths.iter().map(|p| Spec::load(p)).collect(), options)
+}
+
+/// Lints specs already loaded (or that failed to load), together.
+pub fn lint_loaded(loaded: Vec<Result<Spec, Problem>>, options: LintOptions) -> LintReport {
     let mut report = LintReport::default();
     let mut specs = Vec::new();
-    for path in paths {
-        match Spec::load(path) {
+    for result in loaded {
+        match result {
             Ok(spec) => {
                 report.problems.extend(spec.problems.iter().cloned());
                 report.problems.extend(check_spec(&spec, options));
+                report.summaries.push(SpecSummary::of(&spec));
                 specs.push(spec);
             }
             Err(problem) => report.problems.push(problem),

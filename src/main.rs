@@ -7,8 +7,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use vouch::lint::{LintOptions, lint};
-use vouch::spec::Catalog;
+use vouch::lint::{LintOptions, lint, lint_loaded};
+use vouch::spec::builtin::builtin_specs;
 
 /// Contract tests and a stateful mock for cloud vendor APIs.
 #[derive(Parser)]
@@ -23,11 +23,14 @@ enum Command {
     /// Check specs: they parse, refs resolve, examples match their schemas,
     /// operations are traceable and routes do not collide.
     Lint {
-        /// Spec files (default: every spec in specs/).
+        /// Spec files (default: the five built-in vendor specs).
         specs: Vec<PathBuf>,
         /// Do not require `x-seed` on operations (for specs not written from a vendor document).
         #[arg(long)]
         allow_missing_seed: bool,
+        /// Also print a Markdown table of operations and errata per spec.
+        #[arg(long)]
+        table: bool,
     },
 }
 
@@ -40,36 +43,25 @@ fn main() -> ExitCode {
         Command::Lint {
             specs,
             allow_missing_seed,
-        } => run_lint(specs, allow_missing_seed),
+            table,
+        } => run_lint(specs, allow_missing_seed, table),
     }
 }
 
-/// The default spec directory: `specs/` next to the current directory.
-fn default_specs() -> Result<Vec<PathBuf>, String> {
-    let dir = PathBuf::from("specs");
-    Catalog::spec_files(&dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))
-}
-
-fn run_lint(specs: Vec<PathBuf>, allow_missing_seed: bool) -> ExitCode {
-    let specs = if specs.is_empty() {
-        match default_specs() {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(EXIT_INVALID);
-            }
-        }
-    } else {
-        specs
+fn run_lint(specs: Vec<PathBuf>, allow_missing_seed: bool, table: bool) -> ExitCode {
+    let options = LintOptions {
+        require_seed: !allow_missing_seed,
     };
-    let report = lint(
-        &specs,
-        LintOptions {
-            require_seed: !allow_missing_seed,
-        },
-    );
+    let report = if specs.is_empty() {
+        lint_loaded(builtin_specs(), options)
+    } else {
+        lint(&specs, options)
+    };
     for problem in &report.problems {
         println!("{problem}");
+    }
+    if table {
+        print!("{}", vouch::lint::summary_table(&report.summaries));
     }
     println!(
         "{} spec(s), {} operation(s): {}",

@@ -33,10 +33,15 @@ impl Catalog {
     /// Loads and checks every spec; fails with every problem found, so a
     /// catalog that exists can be served.
     pub fn load(paths: &[PathBuf]) -> Result<Catalog, Vec<Problem>> {
+        Catalog::from_loaded(paths.iter().map(|p| Spec::load(p)).collect())
+    }
+
+    /// A catalog of specs already loaded, failing with every problem found.
+    pub fn from_loaded(loaded: Vec<Result<Spec, Problem>>) -> Result<Catalog, Vec<Problem>> {
         let mut specs = Vec::new();
         let mut problems = Vec::new();
-        for path in paths {
-            match Spec::load(path) {
+        for result in loaded {
+            match result {
                 Ok(spec) => {
                     problems.extend(spec.problems.iter().cloned());
                     specs.push(spec);

@@ -2,6 +2,7 @@
 //! route table, gathered into a [`Catalog`] that the mock, the runner and
 //! `vouch lint` all read. Nothing here knows about HTTP servers or clients.
 
+pub mod builtin;
 mod catalog;
 pub mod document;
 mod load;

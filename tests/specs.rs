@@ -1,0 +1,320 @@
+//! The shipped specs, `vouch lint` on broken specs, and seed coverage: every
+//! `METHOD /path` line of the vendor documents routes to an operation that
+//! names that document in its `x-seed`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use rstest::rstest;
+use serde_json::Value;
+use vouch::lint::{LintOptions, lint};
+use vouch::spec::{Catalog, Method, Routed};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn shipped_specs() -> Vec<PathBuf> {
+    Catalog::spec_files(&root().join("specs")).unwrap()
+}
+
+#[test]
+fn shipped_specs_lint_clean() {
+    let report = lint(&shipped_specs(), LintOptions::default());
+    let problems: Vec<String> = report.problems.iter().map(|p| p.to_string()).collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert_eq!(report.specs, 5);
+}
+
+#[test]
+fn specs_readme_table_matches_the_specs() {
+    let report = lint(&shipped_specs(), LintOptions::default());
+    let table = vouch::lint::summary_table(&report.summaries);
+    let readme = std::fs::read_to_string(root().join("specs/README.md")).unwrap();
+    assert!(
+        readme.contains(&table),
+        "specs/README.md should contain, as `vouch lint --table` prints it:\n{table}"
+    );
+}
+
+#[rstest]
+#[case::dangling_ref(
+    "dangling-ref.yaml",
+    14,
+    "/paths/~1things/get/responses/200/content/application~1json/schema/$ref",
+    "does not resolve"
+)]
+#[case::example_violates_schema(
+    "bad-example.yaml",
+    28,
+    "/paths/~1things~1{id}/get/responses/200/content/application~1json/examples/bad/value/port",
+    "example `bad` does not match its schema at /port"
+)]
+#[case::duplicate_route(
+    "duplicate-route.yaml",
+    12,
+    "/paths/~1things~1{name}/get",
+    "would match the same requests as `things.get`"
+)]
+#[case::invalid_yaml("invalid-yaml.yaml", 7, "", "not valid YAML")]
+#[case::missing_operation_id(
+    "incomplete-operation.yaml",
+    5,
+    "/paths/~1things/get",
+    "GET /things has no operationId"
+)]
+#[case::missing_seed(
+    "incomplete-operation.yaml",
+    5,
+    "/paths/~1things/get/x-seed",
+    "needs `x-seed"
+)]
+#[case::missing_error_response(
+    "incomplete-operation.yaml",
+    5,
+    "/paths/~1things/get",
+    "declares no error (4xx/5xx) response"
+)]
+fn broken_spec_gives_located_finding(
+    #[case] file: &str,
+    #[case] line: u64,
+    #[case] pointer: &str,
+    #[case] message: &str,
+) {
+    let path = root().join("tests/broken").join(file);
+    let report = lint(std::slice::from_ref(&path), LintOptions::default());
+    let found = report
+        .problems
+        .iter()
+        .find(|p| p.message.contains(message))
+        .unwrap_or_else(|| {
+            panic!(
+                "no finding containing {message:?} in {:#?}",
+                report.problems
+            )
+        });
+    assert_eq!(found.file, path);
+    assert_eq!(found.pointer, pointer);
+    // The parser may place a syntax error where it gives up (end of input).
+    let lines = found.line.unwrap_or(0);
+    assert!(
+        lines == line || (pointer.is_empty() && lines >= line - 1),
+        "line {lines}, expected {line}: {found}"
+    );
+}
+
+#[test]
+fn lint_command_prints_file_line_and_exits_2_on_a_broken_spec() {
+    let out = Command::new(env!("CARGO_BIN_EXE_vouch"))
+        .args(["lint", "tests/broken/bad-example.yaml"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert!(
+        stdout.contains("tests/broken/bad-example.yaml:28: `things.get`: example `bad`"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("1 problem(s)"), "{stdout}");
+}
+
+#[test]
+fn lint_command_defaults_to_the_shipped_specs_and_exits_0() {
+    let out = Command::new(env!("CARGO_BIN_EXE_vouch"))
+        .arg("lint")
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.starts_with("5 spec(s)"), "{stdout}");
+}
+
+/// One `METHOD /path` line of a seed document.
+#[derive(Debug)]
+struct SeedRoute {
+    document: String,
+    line: usize,
+    method: Method,
+    /// The path as written (placeholders and all, no query string).
+    path: String,
+}
+
+/// Reads `METHOD /path` lines: a method word at the start of a line, then an
+/// optional `https://host`, then a path whose `<placeholders>` may hold spaces.
+fn seed_routes(dir: &Path) -> Vec<SeedRoute> {
+    let mut out = Vec::new();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let document = file.file_name().unwrap().to_string_lossy().into_owned();
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim_start();
+            let Some((method, rest)) =
+                ["GET", "POST", "PUT", "PATCH", "DELETE"]
+                    .iter()
+                    .find_map(|m| {
+                        line.strip_prefix(m)
+                            .map(|rest| (Method::parse(m).unwrap(), rest))
+                    })
+            else {
+                continue;
+            };
+            let rest = rest.trim_start();
+            let rest = ["https://", "http://"]
+                .iter()
+                .find_map(|scheme| rest.strip_prefix(scheme))
+                .map(|r| &r[r.find('/').unwrap_or(r.len())..])
+                .unwrap_or(rest);
+            if !(rest.starts_with('/')
+                || rest.split('/').next().is_some_and(|s| {
+                    s.chars().all(|c| c.is_ascii_alphanumeric()) && rest.contains('/')
+                }))
+            {
+                continue;
+            }
+            let mut path = String::new();
+            let mut in_placeholder = false;
+            for c in rest.chars() {
+                match c {
+                    '<' => in_placeholder = true,
+                    '>' => in_placeholder = false,
+                    '?' | ' ' | '\t' | '`' if !in_placeholder => break,
+                    _ => {}
+                }
+                path.push(c);
+            }
+            out.push(SeedRoute {
+                document: document.clone(),
+                line: i + 1,
+                method,
+                path,
+            });
+        }
+    }
+    out
+}
+
+/// A concrete path from a documented one: every `{x}`, `<x y>` or `:x`
+/// placeholder becomes a sample value.
+fn concrete(path: &str) -> String {
+    let path = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("/{path}")
+    };
+    path.split('/')
+        .map(|segment| {
+            if segment.starts_with(':') || segment.starts_with('<') || segment.starts_with('{') {
+                "vouch-sample-1".to_string()
+            } else {
+                segment.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The operation an erratum maps a misspelt documented route to.
+fn erratum_for<'c>(catalog: &'c Catalog, seed: &SeedRoute) -> Option<&'c str> {
+    let written = format!("{} {}", seed.method, seed.path);
+    catalog.operations().find_map(|(_, op)| {
+        let errata = op.extension("x-errata")?.as_array()?;
+        errata
+            .iter()
+            .any(|e| e.get("seed-route").and_then(Value::as_str) == Some(written.as_str()))
+            .then_some(op.id.as_str())
+    })
+}
+
+#[test]
+fn every_documented_operation_routes_to_an_operation_from_its_seed() {
+    let seeds = seed_routes(&root().join("../shared/seeds"));
+    let catalog = Catalog::load(&shipped_specs()).unwrap_or_else(|p| panic!("{p:#?}"));
+    let mut failures = Vec::new();
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for seed in &seeds {
+        let where_ = format!(
+            "{}:{} {} {}",
+            seed.document, seed.line, seed.method, seed.path
+        );
+        let id = match catalog.route(seed.method, &concrete(&seed.path)) {
+            Routed::Operation { operation, .. } => Some(operation.id.as_str()),
+            _ => erratum_for(&catalog, seed),
+        };
+        let Some(id) = id else {
+            failures.push(format!("{where_}: no operation"));
+            continue;
+        };
+        let (_, op) = catalog.operation(id).unwrap();
+        let document = op
+            .extension("x-seed")
+            .and_then(|s| s.get("document"))
+            .and_then(Value::as_str);
+        if document != Some(seed.document.as_str()) {
+            failures.push(format!(
+                "{where_}: routed to `{id}` whose x-seed names {document:?}"
+            ));
+        }
+        if let Some((other, _)) = seen.iter().find(|(_, o)| o == id) {
+            failures.push(format!("{where_}: `{id}` already serves {other}"));
+        }
+        seen.push((where_, id.to_string()));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let per_document = |d: &str| seeds.iter().filter(|s| s.document.starts_with(d)).count();
+    assert_eq!(
+        [
+            per_document("rainbond"),
+            per_document("alaya"),
+            per_document("huawei"),
+            per_document("zstack"),
+            per_document("zadig")
+        ],
+        [4, 1, 1, 1, 45]
+    );
+}
+
+#[rstest]
+#[case(
+    Method::Get,
+    "/openapi/environments/production",
+    "zadig.listProductionEnvironments"
+)]
+#[case(Method::Get, "/openapi/environments/dev", "zadig.getTestEnvironment")]
+#[case(
+    Method::Get,
+    "/openapi/environments/production/prod-1",
+    "zadig.getProductionEnvironment"
+)]
+#[case(
+    Method::Put,
+    "/openapi/environments/envcfgs",
+    "zadig.updateEnvironmentConfig"
+)]
+#[case(
+    Method::Delete,
+    "/v2/p1/apigw/instances/i1/custom-ingress-ports/0ae98839d78043d8a6dff54d7cb096dc",
+    "huawei-apig.deleteIngressPort"
+)]
+#[case(
+    Method::Get,
+    "/zstack/v1/vips/abc/usedports/",
+    "zstack.getVipUsedPorts"
+)]
+fn shipped_routes_resolve_with_literal_precedence(
+    #[case] method: Method,
+    #[case] path: &str,
+    #[case] id: &str,
+) {
+    let catalog = Catalog::load(&shipped_specs()).unwrap_or_else(|p| panic!("{p:#?}"));
+    match catalog.route(method, path) {
+        Routed::Operation { operation, .. } => assert_eq!(operation.id, id),
+        other => panic!("{method} {path}: {other:?}"),
+    }
+}
