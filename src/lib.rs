@@ -2,7 +2,11 @@
 //!
 //! Data flows one way: [`spec`] loads OpenAPI documents into a [`spec::Catalog`]
 //! (resolved references, compiled JSON Schemas, a route table); [`lint`] checks
-//! a catalog's specs for the mistakes that would make a contract untrustworthy.
+//! a catalog's specs for the mistakes that would make a contract untrustworthy;
+//! [`mock`] serves a catalog as a stateful, vendor-faithful mock; [`check`]
+//! holds the contract checks every response goes through.
 
+pub mod check;
 pub mod lint;
+pub mod mock;
 pub mod spec;

@@ -8,6 +8,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use vouch::lint::{LintOptions, lint, lint_loaded};
+use vouch::mock::{Fixtures, MockState, serve_until_ctrl_c};
+use vouch::spec::Catalog;
 use vouch::spec::builtin::builtin_specs;
 
 /// Contract tests and a stateful mock for cloud vendor APIs.
@@ -32,6 +34,18 @@ enum Command {
         #[arg(long)]
         table: bool,
     },
+    /// Serve the stateful mock of every loaded spec until Ctrl-C.
+    Mock {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// Spec files to serve (default: the five built-in vendor specs).
+        #[arg(long = "spec", value_name = "FILE")]
+        specs: Vec<PathBuf>,
+        /// Fixture file replacing the built-in fixtures.
+        #[arg(long, value_name = "FILE")]
+        fixtures: Option<PathBuf>,
+    },
 }
 
 /// Exit code for invalid specs, scenarios or arguments.
@@ -39,7 +53,15 @@ const EXIT_INVALID: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("VOUCH_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     match cli.command {
+        Command::Mock { addr, specs, fixtures } => run_mock(addr, specs, fixtures),
         Command::Lint {
             specs,
             allow_missing_seed,
@@ -76,5 +98,50 @@ fn run_lint(specs: Vec<PathBuf>, allow_missing_seed: bool, table: bool) -> ExitC
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_INVALID)
+    }
+}
+
+/// Loads the catalog named on the command line, or the built-in one.
+fn load_catalog(specs: &[PathBuf]) -> Result<Catalog, String> {
+    let loaded = if specs.is_empty() {
+        Catalog::builtin()
+    } else {
+        Catalog::load(specs)
+    };
+    loaded.map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        format!("invalid specs ({} problem(s)):\n{}", lines.len(), lines.join("\n"))
+    })
+}
+
+fn run_mock(addr: std::net::SocketAddr, specs: Vec<PathBuf>, fixtures: Option<PathBuf>) -> ExitCode {
+    let setup = load_catalog(&specs).and_then(|catalog| {
+        let fixtures = match &fixtures {
+            Some(path) => Fixtures::load(path)?,
+            None => Fixtures::builtin()?,
+        };
+        Ok((catalog, fixtures))
+    });
+    let (catalog, fixtures) = match setup {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_INVALID);
+        }
+    };
+    let state = MockState::new(std::sync::Arc::new(catalog), fixtures, MockState::token_from_env());
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve_until_ctrl_c(state, addr)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: cannot serve on {addr}: {e}");
+            ExitCode::from(EXIT_INVALID)
+        }
     }
 }

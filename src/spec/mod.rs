@@ -193,6 +193,18 @@ pub enum ParameterLocation {
     Cookie,
 }
 
+impl ParameterLocation {
+    /// The name OpenAPI gives the location (`path`, `query`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParameterLocation::Path => "path",
+            ParameterLocation::Query => "query",
+            ParameterLocation::Header => "header",
+            ParameterLocation::Cookie => "cookie",
+        }
+    }
+}
+
 /// A resolved parameter.
 #[derive(Debug)]
 pub struct Parameter {

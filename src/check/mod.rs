@@ -1,0 +1,152 @@
+//! Checks a response against its operation's contract, whatever a scenario
+//! asks: the status is declared, the content type matches, the body validates
+//! against the schema for that status, no 5xx unless expected, declared
+//! headers are present. Pure: data in, [`Finding`]s out. The mock runs the
+//! same checks on every response it sends in debug builds, so it can never
+//! contradict its own contract unnoticed.
+
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::spec::Operation;
+
+/// What kind of contract rule a finding breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rule {
+    /// The status is not declared for the operation.
+    UndeclaredStatus,
+    /// A 5xx that the step did not expect.
+    ServerError,
+    /// The content type is not one the spec declares for the status.
+    ContentType,
+    /// The body is not valid JSON although the spec declares JSON.
+    MalformedBody,
+    /// The body breaks the schema.
+    Schema,
+    /// A body where the spec declares none, or none where it declares one.
+    Body,
+    /// A required response header is missing.
+    MissingHeader,
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Rule::UndeclaredStatus => "undeclared status",
+            Rule::ServerError => "server error",
+            Rule::ContentType => "content type",
+            Rule::MalformedBody => "malformed body",
+            Rule::Schema => "schema",
+            Rule::Body => "body",
+            Rule::MissingHeader => "missing header",
+        })
+    }
+}
+
+/// One way a response breaks its contract.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Finding {
+    /// The operationId.
+    pub operation: String,
+    /// The rule broken.
+    pub rule: Rule,
+    /// JSON pointer into the response body ("" for the whole response).
+    pub pointer: String,
+    /// What the contract says.
+    pub expected: String,
+    /// What the response did.
+    pub actual: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.operation, self.rule)?;
+        if !self.pointer.is_empty() {
+            write!(f, " at {}", self.pointer)?;
+        }
+        write!(f, ": expected {}, got {}", self.expected, self.actual)
+    }
+}
+
+/// A response as received (or about to be sent).
+#[derive(Debug, Clone, Copy)]
+pub struct Observed<'a> {
+    pub status: u16,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<&'a str>,
+    /// Response header names, any case.
+    pub header_names: &'a [&'a str],
+    pub body: &'a [u8],
+}
+
+/// Whether a media type is JSON (`application/json`, `application/problem+json`, ...).
+pub fn is_json_media_type(media_type: &str) -> bool {
+    let essence = media_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Checks `response` against `op`. `expect_server_error` says whether the
+/// caller asked for a 5xx (then a 5xx is not a finding by itself).
+pub fn check_response(op: &Operation, response: Observed<'_>, expect_server_error: bool) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let finding = |rule, pointer: &str, expected: String, actual: String| Finding {
+        operation: op.id.clone(),
+        rule,
+        pointer: pointer.to_string(),
+        expected,
+        actual,
+    };
+    if response.status >= 500 && !expect_server_error {
+        out.push(finding(Rule::ServerError, "", "no 5xx".into(), response.status.to_string()));
+    }
+    let Some(declared) = op.response_for(response.status) else {
+        let statuses: Vec<String> = op.responses.iter().map(|r| r.status.to_string()).collect();
+        out.push(finding(
+            Rule::UndeclaredStatus,
+            "",
+            format!("one of {}", statuses.join(", ")),
+            response.status.to_string(),
+        ));
+        return out;
+    };
+    for header in declared.headers.iter().filter(|h| h.required) {
+        if !response.header_names.iter().any(|n| n.eq_ignore_ascii_case(&header.name)) {
+            out.push(finding(Rule::MissingHeader, "", format!("header `{}`", header.name), "absent".into()));
+        }
+    }
+    if declared.content.is_empty() {
+        if !response.body.is_empty() {
+            out.push(finding(Rule::Body, "", "no body".into(), format!("{} bytes", response.body.len())));
+        }
+        return out;
+    }
+    let declared_types = || declared.content.iter().map(|m| m.media_type.as_str()).collect::<Vec<_>>().join(", ");
+    let Some(content_type) = response.content_type else {
+        out.push(finding(Rule::ContentType, "", declared_types(), "no Content-Type".into()));
+        return out;
+    };
+    let Some(media) = declared.media_type(content_type) else {
+        out.push(finding(Rule::ContentType, "", declared_types(), content_type.to_string()));
+        return out;
+    };
+    let Some(schema) = &media.schema else {
+        return out;
+    };
+    let instance = if is_json_media_type(&media.media_type) {
+        match serde_json::from_slice::<Value>(response.body) {
+            Ok(v) => v,
+            Err(e) => {
+                out.push(finding(Rule::MalformedBody, "", "a JSON body".into(), format!("invalid JSON ({e})")));
+                return out;
+            }
+        }
+    } else {
+        Value::String(String::from_utf8_lossy(response.body).into_owned())
+    };
+    for v in schema.violations(&instance) {
+        out.push(finding(Rule::Schema, &v.instance_pointer, format!("schema rule #{}{}", schema.pointer, v.rule), v.message));
+    }
+    out
+}

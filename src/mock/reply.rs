@@ -1,0 +1,102 @@
+//! What the mock answers: a status, headers and a body, built by the vendor
+//! modules and turned into an HTTP response at the edge.
+
+use axum::body::Body;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+/// A mock response before it goes on the wire.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: ReplyBody,
+}
+
+/// The body of a [`Reply`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReplyBody {
+    /// No body at all.
+    Empty,
+    /// `application/json`.
+    Json(Value),
+    /// `text/plain; charset=utf-8`.
+    Text(String),
+    /// `text/event-stream`: one `message` event per line, then the stream closes.
+    Events(Vec<String>),
+}
+
+impl Reply {
+    /// A JSON reply.
+    pub fn json(status: u16, body: Value) -> Self {
+        Self { status, headers: Vec::new(), body: ReplyBody::Json(body) }
+    }
+
+    /// A plain-text reply.
+    pub fn text(status: u16, body: impl Into<String>) -> Self {
+        Self { status, headers: Vec::new(), body: ReplyBody::Text(body.into()) }
+    }
+
+    /// A reply with no body.
+    pub fn empty(status: u16) -> Self {
+        Self { status, headers: Vec::new(), body: ReplyBody::Empty }
+    }
+
+    /// A server-sent event stream of `message` events, one per line.
+    pub fn events(lines: Vec<String>) -> Self {
+        Self { status: 200, headers: Vec::new(), body: ReplyBody::Events(lines) }
+    }
+
+    /// Adds a header.
+    pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+
+    /// The `Content-Type` the body goes out with.
+    pub fn content_type(&self) -> Option<&'static str> {
+        match self.body {
+            ReplyBody::Empty => None,
+            ReplyBody::Json(_) => Some("application/json"),
+            ReplyBody::Text(_) => Some("text/plain; charset=utf-8"),
+            ReplyBody::Events(_) => Some("text/event-stream"),
+        }
+    }
+
+    /// The body's bytes.
+    pub fn body_bytes(&self) -> Vec<u8> {
+        match &self.body {
+            ReplyBody::Empty => Vec::new(),
+            ReplyBody::Json(v) => serde_json::to_vec(v).unwrap_or_default(),
+            ReplyBody::Text(t) => t.clone().into_bytes(),
+            ReplyBody::Events(lines) => lines
+                .iter()
+                .flat_map(|l| l.split('\n'))
+                .map(|l| format!("event:message\ndata:{l}\n\n"))
+                .collect::<String>()
+                .into_bytes(),
+        }
+    }
+}
+
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = Response::new(Body::from(self.body_bytes()));
+        *response.status_mut() = status;
+        let headers = response.headers_mut();
+        if let Some(ct) = self.content_type() {
+            headers.insert("content-type", HeaderValue::from_static(ct));
+        }
+        if matches!(self.body, ReplyBody::Events(_)) {
+            headers.insert("cache-control", HeaderValue::from_static("no-cache"));
+        }
+        for (name, value) in self.headers {
+            if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+                headers.append(name, value);
+            }
+        }
+        response
+    }
+}

@@ -1,0 +1,207 @@
+//! An incoming request, decoded against its operation: path, query and
+//! header parameters coerced to their schema types and validated, and the
+//! body parsed and validated. A broken rule is a [`RequestProblem`] that the
+//! vendor module turns into that vendor's own error answer.
+
+use axum::http::HeaderMap;
+use percent_encoding::percent_decode_str;
+use serde_json::Value;
+
+use crate::check::is_json_media_type;
+use crate::spec::{Method, Operation, Parameter, ParameterLocation, Schema};
+
+/// The largest request body the mock reads.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// A request routed to an operation.
+#[derive(Debug)]
+pub struct MockRequest<'c> {
+    pub operation: &'c Operation,
+    pub method: Method,
+    /// The path as sent (percent-encoded).
+    pub path: String,
+    /// Path parameters, decoded, in template order.
+    pub path_params: Vec<(String, String)>,
+    /// Query pairs, decoded, in order.
+    pub query: Vec<(String, String)>,
+    pub headers: HeaderMap,
+    /// The body parsed as JSON, when it is JSON.
+    pub json: Option<Value>,
+}
+
+/// One way a request breaks its operation's rules.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RequestProblem {
+    MissingParameter { name: String, location: ParameterLocation },
+    InvalidParameter { name: String, location: ParameterLocation, value: String, reason: String },
+    MissingBody,
+    BodyTooLarge,
+    UnsupportedContentType { found: String },
+    MalformedJson { reason: String },
+    /// The body breaks its schema; `field` is the last token of `pointer`.
+    InvalidBody { pointer: String, field: String, reason: String },
+}
+
+impl RequestProblem {
+    /// The field (parameter or body property) the problem is about, if any.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            RequestProblem::MissingParameter { name, .. } | RequestProblem::InvalidParameter { name, .. } => Some(name),
+            RequestProblem::InvalidBody { field, .. } if !field.is_empty() => Some(field),
+            _ => None,
+        }
+    }
+
+    /// A sentence naming the field and what is wrong.
+    pub fn message(&self) -> String {
+        match self {
+            RequestProblem::MissingParameter { name, location } => format!("{} parameter `{name}` is required", location.as_str()),
+            RequestProblem::InvalidParameter { name, value, reason, .. } => format!("parameter `{name}` has an invalid value `{value}`: {reason}"),
+            RequestProblem::MissingBody => "a request body is required".into(),
+            RequestProblem::BodyTooLarge => format!("the request body exceeds {MAX_BODY_BYTES} bytes"),
+            RequestProblem::UnsupportedContentType { found } => format!("content type `{found}` is not supported; send application/json"),
+            RequestProblem::MalformedJson { reason } => format!("the body is not valid JSON: {reason}"),
+            RequestProblem::InvalidBody { pointer, reason, .. } if pointer.is_empty() => format!("the body is invalid: {reason}"),
+            RequestProblem::InvalidBody { pointer, reason, .. } => format!("body field `{pointer}` is invalid: {reason}"),
+        }
+    }
+}
+
+impl<'c> MockRequest<'c> {
+    /// A path parameter's decoded value.
+    pub fn path_param(&self, name: &str) -> Option<&str> {
+        self.path_params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The first value of a query parameter.
+    pub fn query_param(&self, name: &str) -> Option<&str> {
+        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// A header's value, if it is valid text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// A field of the JSON body.
+    pub fn body_field(&self, name: &str) -> Option<&Value> {
+        self.json.as_ref().and_then(|b| b.get(name))
+    }
+}
+
+/// Decodes a query string into pairs (`+` is a space).
+pub fn parse_query(query: &str) -> Vec<(String, String)> {
+    let decode = |s: &str| percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned();
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((k, v)) => (decode(k), decode(v)),
+            None => (decode(pair), String::new()),
+        })
+        .collect()
+}
+
+/// Checks the parameters, in declaration order; the first problem wins, as on real servers.
+pub fn check_parameters(req: &MockRequest<'_>) -> Option<RequestProblem> {
+    req.operation.parameters.iter().find_map(|p| check_parameter(req, p))
+}
+
+fn check_parameter(req: &MockRequest<'_>, p: &Parameter) -> Option<RequestProblem> {
+    let raw: Vec<&str> = match p.location {
+        ParameterLocation::Path => req.path_param(&p.name).into_iter().collect(),
+        ParameterLocation::Query => req.query.iter().filter(|(k, _)| *k == p.name).map(|(_, v)| v.as_str()).collect(),
+        ParameterLocation::Header => req.headers.get_all(p.name.as_str()).iter().filter_map(|v| v.to_str().ok()).collect(),
+        ParameterLocation::Cookie => Vec::new(),
+    };
+    if raw.is_empty() {
+        return p.required.then(|| RequestProblem::MissingParameter { name: p.name.clone(), location: p.location });
+    }
+    let schema = p.schema.as_ref()?;
+    let value = coerce(schema, &raw, p.explode);
+    let violation = schema.violations(&value).into_iter().next()?;
+    Some(RequestProblem::InvalidParameter {
+        name: p.name.clone(),
+        location: p.location,
+        value: raw.join(","),
+        reason: violation.message,
+    })
+}
+
+/// Turns parameter text into the JSON value its schema describes, so that
+/// `?limit=10` validates as the integer 10 and `?limit=ten` fails as a string.
+pub fn coerce(schema: &Schema, raw: &[&str], explode: bool) -> Value {
+    match schema.json_type() {
+        Some("array") => {
+            let items: Vec<&str> = if explode && raw.len() > 1 {
+                raw.to_vec()
+            } else {
+                raw.iter().flat_map(|r| r.split(',')).collect()
+            };
+            let item_type = schema.source.pointer("/items/type").and_then(Value::as_str);
+            Value::Array(items.into_iter().map(|i| scalar(item_type, i)).collect())
+        }
+        t => scalar(t, raw[0]),
+    }
+}
+
+fn scalar(json_type: Option<&str>, raw: &str) -> Value {
+    let text = || Value::String(raw.to_string());
+    match json_type {
+        Some("integer") => raw.parse::<i64>().map(Value::from).unwrap_or_else(|_| text()),
+        Some("number") => raw
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number)
+            .unwrap_or_else(text),
+        Some("boolean") => match raw {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            _ => text(),
+        },
+        _ => text(),
+    }
+}
+
+/// Parses and checks the body. Returns the parsed JSON (if any) or the problem.
+pub fn check_body(op: &Operation, content_type: Option<&str>, body: &[u8]) -> Result<Option<Value>, RequestProblem> {
+    let Some(declared) = &op.request_body else {
+        // Bodies the operation does not take are ignored, as servers do.
+        return Ok(serde_json::from_slice(body).ok());
+    };
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return if declared.required { Err(RequestProblem::MissingBody) } else { Ok(None) };
+    }
+    let media = match content_type {
+        // No Content-Type: read it as the first declared type.
+        None => declared.content.first(),
+        Some(ct) => {
+            let essence = ct.split(';').next().unwrap_or("").trim();
+            declared.content.iter().find(|m| m.media_type.eq_ignore_ascii_case(essence) || (is_json_media_type(&m.media_type) && is_json_media_type(essence)))
+        }
+    };
+    let Some(media) = media else {
+        return Err(RequestProblem::UnsupportedContentType { found: content_type.unwrap_or_default().to_string() });
+    };
+    if !is_json_media_type(&media.media_type) {
+        return Ok(None);
+    }
+    let value: Value = serde_json::from_slice(body).map_err(|e| RequestProblem::MalformedJson { reason: e.to_string() })?;
+    if let Some(schema) = &media.schema
+        && let Some(v) = schema.violations(&value).into_iter().next()
+    {
+        let field = field_of(&v.instance_pointer, &v.message);
+        return Err(RequestProblem::InvalidBody { pointer: v.instance_pointer, field, reason: v.message });
+    }
+    Ok(Some(value))
+}
+
+/// The field a violation is about: the pointer's last token, or for a missing
+/// required property the property named in the message.
+fn field_of(pointer: &str, message: &str) -> String {
+    if let Some(name) = message.strip_suffix(" is a required property").map(|m| m.trim_matches('"')) {
+        return name.to_string();
+    }
+    pointer.rsplit('/').next().unwrap_or_default().replace("~1", "/").replace("~0", "~")
+}
