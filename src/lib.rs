@@ -7,6 +7,12 @@
 //! holds the contract checks every response goes through.
 
 pub mod check;
+pub mod coverage;
 pub mod lint;
 pub mod mock;
+pub mod query;
+pub mod report;
+pub mod runner;
+pub mod scenario;
 pub mod spec;
+pub mod suite;

@@ -9,8 +9,13 @@ use clap::{Parser, Subcommand};
 
 use vouch::lint::{LintOptions, lint, lint_loaded};
 use vouch::mock::{Fixtures, MockState, serve_until_ctrl_c};
+use vouch::report::{JsonReport, JunitReport, Reporter, Summary, TerminalReport};
+use vouch::runner::{RunOptions, SnapshotMode, Verdict};
+use vouch::scenario::template::Vars;
+use vouch::scenario::{Scenario, load_dir, load_files};
 use vouch::spec::Catalog;
 use vouch::spec::builtin::builtin_specs;
+use vouch::suite::{TargetKind, in_shard, new_run_id, run_all};
 
 /// Contract tests and a stateful mock for cloud vendor APIs.
 #[derive(Parser)]
@@ -34,6 +39,22 @@ enum Command {
         #[arg(long)]
         table: bool,
     },
+    /// Run scenarios against the built-in mock (default) or a live target.
+    Run(RunArgs),
+    /// Which operations and (operation, status) pairs the scenarios exercise.
+    Coverage {
+        /// Scenario files or directories (default: scenarios/).
+        paths: Vec<PathBuf>,
+        /// Spec files (default: the built-in specs).
+        #[arg(long = "spec", value_name = "FILE")]
+        specs: Vec<PathBuf>,
+        /// Exit 1 when fewer operations than this share (0 to 1) are exercised, in any spec.
+        #[arg(long, value_name = "SHARE")]
+        min_operations: Option<f64>,
+        /// Exit 1 when fewer declared (operation, status) pairs than this share are exercised, in any spec.
+        #[arg(long, value_name = "SHARE")]
+        min_statuses: Option<f64>,
+    },
     /// Serve the stateful mock of every loaded spec until Ctrl-C.
     Mock {
         /// Address to listen on.
@@ -48,20 +69,104 @@ enum Command {
     },
 }
 
+/// Exit code for findings.
+const EXIT_FINDINGS: u8 = 1;
 /// Exit code for invalid specs, scenarios or arguments.
 const EXIT_INVALID: u8 = 2;
+/// Exit code for an unreachable target.
+const EXIT_UNREACHABLE: u8 = 3;
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Scenario files or directories (default: scenarios/).
+    paths: Vec<PathBuf>,
+    /// Spec files (default: the built-in specs).
+    #[arg(long = "spec", value_name = "FILE")]
+    specs: Vec<PathBuf>,
+    /// A live target: `URL` for every spec, or `SPEC=URL` (repeatable). Tokens come from
+    /// VOUCH_TOKEN and VOUCH_TOKEN_<SPEC>, never from arguments.
+    #[arg(
+        long = "base-url",
+        value_name = "URL",
+        env = "VOUCH_BASE_URL",
+        value_delimiter = ','
+    )]
+    base_urls: Vec<String>,
+    /// Set a variable (repeatable); overrides the scenario's default.
+    #[arg(long = "var", value_name = "K=V")]
+    vars: Vec<String>,
+    /// A YAML file of variables.
+    #[arg(long = "vars", value_name = "FILE")]
+    vars_file: Option<PathBuf>,
+    /// Scenarios run at once (default: the number of cores).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Run only shard K of N (`2/4`), a stable subset.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    shard: Option<(u32, u32)>,
+    /// Run scenarios tagged `destructive` against a live target.
+    #[arg(long)]
+    allow_destructive: bool,
+    /// Per-request timeout in seconds.
+    #[arg(long, default_value_t = 30.0)]
+    timeout: f64,
+    /// Write snapshots that differ or are missing (never in CI).
+    #[arg(long)]
+    update_snapshots: bool,
+    /// Where snapshots live.
+    #[arg(long, default_value = "snapshots")]
+    snapshots: PathBuf,
+    /// Compare snapshots against a live target too (off by default: live data differs).
+    #[arg(long)]
+    live_snapshots: bool,
+    /// Fixture file for the built-in mock.
+    #[arg(long, value_name = "FILE")]
+    fixtures: Option<PathBuf>,
+    /// `junit=PATH` or `json=PATH` (repeatable).
+    #[arg(long = "report", value_name = "KIND=PATH")]
+    reports: Vec<String>,
+}
+
+fn parse_shard(text: &str) -> Result<(u32, u32), String> {
+    let (k, n) = text.split_once('/').ok_or("expected K/N, e.g. 1/4")?;
+    let (k, n): (u32, u32) = (
+        k.parse().map_err(|_| "K is not a number")?,
+        n.parse().map_err(|_| "N is not a number")?,
+    );
+    if n == 0 || k == 0 || k > n {
+        return Err(format!("shard {k}/{n}: need 1 <= K <= N"));
+    }
+    Ok((k, n))
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The mock logs a line per request: wanted from `vouch mock`, noise under `vouch run`.
+    let default_level = if matches!(cli.command, Command::Mock { .. }) {
+        "info"
+    } else {
+        "warn"
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("VOUCH_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),
         )
         .with_writer(std::io::stderr)
         .init();
     match cli.command {
-        Command::Mock { addr, specs, fixtures } => run_mock(addr, specs, fixtures),
+        Command::Mock {
+            addr,
+            specs,
+            fixtures,
+        } => run_mock(addr, specs, fixtures),
+        Command::Run(args) => run_scenarios(args),
+        Command::Coverage {
+            paths,
+            specs,
+            min_operations,
+            min_statuses,
+        } => run_coverage(paths, specs, min_operations, min_statuses),
         Command::Lint {
             specs,
             allow_missing_seed,
@@ -110,11 +215,19 @@ fn load_catalog(specs: &[PathBuf]) -> Result<Catalog, String> {
     };
     loaded.map_err(|problems| {
         let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        format!("invalid specs ({} problem(s)):\n{}", lines.len(), lines.join("\n"))
+        format!(
+            "invalid specs ({} problem(s)):\n{}",
+            lines.len(),
+            lines.join("\n")
+        )
     })
 }
 
-fn run_mock(addr: std::net::SocketAddr, specs: Vec<PathBuf>, fixtures: Option<PathBuf>) -> ExitCode {
+fn run_mock(
+    addr: std::net::SocketAddr,
+    specs: Vec<PathBuf>,
+    fixtures: Option<PathBuf>,
+) -> ExitCode {
     let setup = load_catalog(&specs).and_then(|catalog| {
         let fixtures = match &fixtures {
             Some(path) => Fixtures::load(path)?,
@@ -129,7 +242,11 @@ fn run_mock(addr: std::net::SocketAddr, specs: Vec<PathBuf>, fixtures: Option<Pa
             return ExitCode::from(EXIT_INVALID);
         }
     };
-    let state = MockState::new(std::sync::Arc::new(catalog), fixtures, MockState::token_from_env());
+    let state = MockState::new(
+        std::sync::Arc::new(catalog),
+        fixtures,
+        MockState::token_from_env(),
+    );
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {
@@ -144,4 +261,206 @@ fn run_mock(addr: std::net::SocketAddr, specs: Vec<PathBuf>, fixtures: Option<Pa
             ExitCode::from(EXIT_INVALID)
         }
     }
+}
+
+/// Prints `message` as an error and returns the "invalid" exit code.
+fn invalid(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(EXIT_INVALID)
+}
+
+/// Scenario files from files and directories (default: scenarios/).
+fn load_scenarios(
+    paths: &[PathBuf],
+    catalog: &Catalog,
+    cli_vars: &std::collections::BTreeSet<String>,
+) -> Result<Vec<Scenario>, String> {
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from("scenarios")]
+    } else {
+        paths.to_vec()
+    };
+    let mut scenarios = Vec::new();
+    let mut errors = Vec::new();
+    for path in &paths {
+        let loaded = if path.is_dir() {
+            load_dir(path, catalog, cli_vars)
+        } else {
+            load_files(std::slice::from_ref(path), catalog, cli_vars)
+        };
+        match loaded {
+            Ok(s) => scenarios.extend(s),
+            Err(e) => errors.extend(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(scenarios)
+    } else {
+        Err(errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n\n"))
+    }
+}
+
+/// Variables from `--vars FILE` then `--var K=V` (the latter win). Values are YAML scalars.
+fn cli_vars(pairs: &[String], file: Option<&PathBuf>) -> Result<Vars, String> {
+    let mut vars = Vars::new();
+    if let Some(file) = file {
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let doc = vouch::spec::Document::parse(&text)
+            .map_err(|e| format!("{}:{}: {}", file.display(), e.line.unwrap_or(0), e.message))?;
+        let serde_json::Value::Object(map) = doc.value else {
+            return Err(format!(
+                "{}: expected a mapping of variable names to values",
+                file.display()
+            ));
+        };
+        vars.extend(map);
+    }
+    for pair in pairs {
+        let (k, v) = pair
+            .split_once('=')
+            .ok_or_else(|| format!("--var `{pair}`: expected K=V"))?;
+        let value = vouch::spec::Document::parse(v)
+            .map(|d| d.value)
+            .ok()
+            .filter(|v| !v.is_object() && !v.is_array())
+            .unwrap_or_else(|| serde_json::Value::String(v.to_string()));
+        vars.insert(k.to_string(), value);
+    }
+    Ok(vars)
+}
+
+fn run_scenarios(args: RunArgs) -> ExitCode {
+    let catalog = match load_catalog(&args.specs) {
+        Ok(c) => std::sync::Arc::new(c),
+        Err(e) => return invalid(e),
+    };
+    let vars = match cli_vars(&args.vars, args.vars_file.as_ref()) {
+        Ok(v) => v,
+        Err(e) => return invalid(e),
+    };
+    let names = vars.keys().cloned().collect();
+    let scenarios = match load_scenarios(&args.paths, &catalog, &names) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(EXIT_INVALID);
+        }
+    };
+    let root = match args.paths.as_slice() {
+        [dir] if dir.is_dir() => dir.clone(),
+        _ => PathBuf::from("scenarios"),
+    };
+    let scenarios: Vec<Scenario> = scenarios
+        .into_iter()
+        .filter(|s| in_shard(&s.id(&root), args.shard))
+        .collect();
+    let live = !args.base_urls.is_empty();
+    let kind = if live {
+        match TargetKind::live(&catalog, &args.base_urls, args.allow_destructive) {
+            Ok(k) => k,
+            Err(e) => return invalid(e),
+        }
+    } else {
+        let fixtures = match &args.fixtures {
+            Some(path) => Fixtures::load(path),
+            None => Fixtures::builtin(),
+        };
+        match fixtures {
+            Ok(fixtures) => TargetKind::Mock {
+                fixtures,
+                token: MockState::token_from_env(),
+            },
+            Err(e) => return invalid(e),
+        }
+    };
+    let mut reporters: Vec<Box<dyn Reporter>> =
+        vec![Box::new(TerminalReport::new(scenarios.len()))];
+    for spec in &args.reports {
+        match spec.split_once('=') {
+            Some(("junit", path)) => reporters.push(Box::new(JunitReport { path: path.into() })),
+            Some(("json", path)) => reporters.push(Box::new(JsonReport { path: path.into() })),
+            _ => {
+                return invalid(format!(
+                    "--report `{spec}`: expected junit=PATH or json=PATH"
+                ));
+            }
+        }
+    }
+    let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0");
+    let snapshots = if live && !args.live_snapshots {
+        SnapshotMode::Off
+    } else {
+        SnapshotMode::Files {
+            dir: args.snapshots.clone(),
+            update: args.update_snapshots,
+            ci,
+        }
+    };
+    let options = RunOptions {
+        timeout: std::time::Duration::from_secs_f64(args.timeout.max(0.001)),
+        retries: 2,
+        vars,
+        run_id: new_run_id(),
+        snapshots,
+        root,
+    };
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => return invalid(format!("cannot start the async runtime: {e}")),
+    };
+    let outcomes = runtime.block_on(run_all(catalog, scenarios, kind, options, jobs, |o| {
+        for r in reporters.iter_mut() {
+            r.scenario_done(o);
+        }
+    }));
+    let summary = Summary::of(&outcomes);
+    for r in reporters.iter_mut() {
+        if let Err(e) = r.finish(&outcomes, &summary) {
+            eprintln!("error: writing a report: {e}");
+            return ExitCode::from(EXIT_INVALID);
+        }
+    }
+    if outcomes.iter().any(|o| o.verdict == Verdict::Unreachable) {
+        ExitCode::from(EXIT_UNREACHABLE)
+    } else if summary.failed > 0 {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn run_coverage(
+    paths: Vec<PathBuf>,
+    specs: Vec<PathBuf>,
+    min_operations: Option<f64>,
+    min_statuses: Option<f64>,
+) -> ExitCode {
+    let catalog = match load_catalog(&specs) {
+        Ok(c) => c,
+        Err(e) => return invalid(e),
+    };
+    let scenarios = match load_scenarios(&paths, &catalog, &Default::default()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(EXIT_INVALID);
+        }
+    };
+    let report = vouch::coverage::measure(&catalog, &scenarios);
+    print!("{report}");
+    let below = |share: Option<f64>, get: fn(&vouch::coverage::SpecCoverage) -> f64| {
+        share.is_some_and(|min| report.specs.iter().any(|s| get(s) + 1e-9 < min))
+    };
+    if below(min_operations, |s| s.operation_share()) || below(min_statuses, |s| s.status_share()) {
+        eprintln!("coverage is under the threshold");
+        return ExitCode::from(EXIT_FINDINGS);
+    }
+    ExitCode::SUCCESS
 }

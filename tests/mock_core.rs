@@ -14,13 +14,17 @@ use vouch::mock::{DEFAULT_TOKEN, Fixtures, MockServer, MockState};
 use vouch::spec::Catalog;
 
 fn user_spec(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/user-specs").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/user-specs")
+        .join(name)
 }
 
 async fn start_pets() -> MockServer {
     let catalog = Catalog::load(&[user_spec("pets.yaml")]).unwrap_or_else(|p| panic!("{p:#?}"));
     let state = MockState::new(Arc::new(catalog), Fixtures::default(), DEFAULT_TOKEN.into());
-    MockServer::start(state, "127.0.0.1:0".parse().unwrap()).await.unwrap()
+    MockServer::start(state, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
 }
 
 const ZSTACK_VIPS: &str = "/zstack/v1/vips/no-such-vip/usedports?protocol=TCP";
@@ -39,9 +43,15 @@ async fn journal_records_each_request_with_its_operation_and_findings() {
     let mock = start_mock().await;
     let http = client();
     send(http.get(format!("{}/nowhere", mock.url()))).await;
-    send(http.get(format!("{}/openapi/environments", mock.url())).bearer_auth(DEFAULT_TOKEN)).await;
+    send(
+        http.get(format!("{}/openapi/environments", mock.url()))
+            .bearer_auth(DEFAULT_TOKEN),
+    )
+    .await;
 
-    let journal = send(http.get(format!("{}/__vouch/journal", mock.url()))).await.json();
+    let journal = send(http.get(format!("{}/__vouch/journal", mock.url())))
+        .await
+        .json();
     let entries = journal.as_array().unwrap();
     assert_eq!(entries.len(), 2);
     assert_eq!(entries[0]["path"], "/nowhere");
@@ -49,7 +59,11 @@ async fn journal_records_each_request_with_its_operation_and_findings() {
     assert_eq!(entries[0]["status"], 404);
     assert_eq!(entries[1]["operation"], "zadig.listTestEnvironments");
     assert!(
-        entries[1]["findings"].as_array().unwrap().iter().any(|f| f.as_str().unwrap().contains("projectKey")),
+        entries[1]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f.as_str().unwrap().contains("projectKey")),
         "{journal}"
     );
 }
@@ -58,17 +72,38 @@ async fn journal_records_each_request_with_its_operation_and_findings() {
 async fn reset_restores_fixtures_and_clears_journal_and_faults() {
     let mock = start_pets().await;
     let http = client();
-    let created = send(http.post(format!("{}/pets", mock.url())).header("x-api-key", DEFAULT_TOKEN).json(&json!({"name": "Rex"}))).await;
+    let created = send(
+        http.post(format!("{}/pets", mock.url()))
+            .header("x-api-key", DEFAULT_TOKEN)
+            .json(&json!({"name": "Rex"})),
+    )
+    .await;
     assert_eq!(created.status, 201, "{}", created.text);
-    send(http.post(format!("{}/__vouch/faults", mock.url())).json(&json!({"status": 500}))).await;
+    send(
+        http.post(format!("{}/__vouch/faults", mock.url()))
+            .json(&json!({"status": 500})),
+    )
+    .await;
 
     let reset = send(http.post(format!("{}/__vouch/reset", mock.url()))).await;
     assert_eq!(reset.status, 200);
 
-    let state = send(http.get(format!("{}/__vouch/state", mock.url()))).await.json();
+    let state = send(http.get(format!("{}/__vouch/state", mock.url())))
+        .await
+        .json();
     assert_eq!(state["generic"]["collections"], json!({}));
-    assert_eq!(send(http.get(format!("{}/__vouch/faults", mock.url()))).await.json(), json!([]));
-    assert_eq!(send(http.get(format!("{}/__vouch/journal", mock.url()))).await.json(), json!([]));
+    assert_eq!(
+        send(http.get(format!("{}/__vouch/faults", mock.url())))
+            .await
+            .json(),
+        json!([])
+    );
+    assert_eq!(
+        send(http.get(format!("{}/__vouch/journal", mock.url())))
+            .await
+            .json(),
+        json!([])
+    );
 }
 
 #[tokio::test]
@@ -82,7 +117,12 @@ async fn unknown_path_outside_every_vendor_is_a_plain_404() {
 #[tokio::test]
 async fn wrong_method_on_a_known_path_is_405_with_allow() {
     let mock = start_pets().await;
-    let got = send(client().put(format!("{}/pets", mock.url())).header("x-api-key", DEFAULT_TOKEN)).await;
+    let got = send(
+        client()
+            .put(format!("{}/pets", mock.url()))
+            .header("x-api-key", DEFAULT_TOKEN),
+    )
+    .await;
     assert_eq!(got.status, 405);
     assert_eq!(got.headers["allow"], "GET, POST");
 }
@@ -100,7 +140,11 @@ async fn forced_status_fault_answers_in_the_vendor_envelope_for_count_requests()
 
     let faulted = send(http.get(format!("{}{ZSTACK_VIPS}", mock.url()))).await;
     assert_eq!(faulted.status, 503);
-    assert!(faulted.json()["error"]["code"].is_string(), "ZStack's error envelope: {}", faulted.text);
+    assert!(
+        faulted.json()["error"]["code"].is_string(),
+        "ZStack's error envelope: {}",
+        faulted.text
+    );
 
     // The count is spent: the next request reaches the vendor (no credential: ZStack's plain-text 400).
     let after = send(http.get(format!("{}{ZSTACK_VIPS}", mock.url()))).await;
@@ -111,28 +155,55 @@ async fn forced_status_fault_answers_in_the_vendor_envelope_for_count_requests()
 async fn latency_fault_delays_only_its_operation() {
     let mock = start_pets().await;
     let http = client();
-    send(http.post(format!("{}/__vouch/faults", mock.url())).json(&json!({"operation": "pets.list", "latency_ms": 300}))).await;
+    send(
+        http.post(format!("{}/__vouch/faults", mock.url()))
+            .json(&json!({"operation": "pets.list", "latency_ms": 300})),
+    )
+    .await;
 
     let started = Instant::now();
-    let got = send(http.get(format!("{}/pets", mock.url())).header("x-api-key", DEFAULT_TOKEN)).await;
+    let got = send(
+        http.get(format!("{}/pets", mock.url()))
+            .header("x-api-key", DEFAULT_TOKEN),
+    )
+    .await;
     assert_eq!(got.status, 200);
-    assert!(started.elapsed() >= Duration::from_millis(300), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
 async fn drop_fault_closes_the_connection_without_an_answer() {
     let mock = start_pets().await;
     let http = client();
-    send(http.post(format!("{}/__vouch/faults", mock.url())).json(&json!({"drop": true, "count": 1}))).await;
+    send(
+        http.post(format!("{}/__vouch/faults", mock.url()))
+            .json(&json!({"drop": true, "count": 1})),
+    )
+    .await;
 
-    let dropped = http.get(format!("{}/pets", mock.url())).header("x-api-key", DEFAULT_TOKEN).send().await;
+    let dropped = http
+        .get(format!("{}/pets", mock.url()))
+        .header("x-api-key", DEFAULT_TOKEN)
+        .send()
+        .await;
     let outcome = match dropped {
         Err(e) => Err(e),
         Ok(response) => response.text().await,
     };
-    assert!(outcome.is_err(), "a dropped connection must not read as an answer: {outcome:?}");
+    assert!(
+        outcome.is_err(),
+        "a dropped connection must not read as an answer: {outcome:?}"
+    );
 
-    let next = send(http.get(format!("{}/pets", mock.url())).header("x-api-key", DEFAULT_TOKEN)).await;
+    let next = send(
+        http.get(format!("{}/pets", mock.url()))
+            .header("x-api-key", DEFAULT_TOKEN),
+    )
+    .await;
     assert_eq!(next.status, 200);
 }
 
@@ -140,15 +211,42 @@ async fn drop_fault_closes_the_connection_without_an_answer() {
 async fn faults_can_be_listed_and_removed_and_bad_ones_are_refused() {
     let mock = start_mock().await;
     let http = client();
-    let unknown = send(http.post(format!("{}/__vouch/faults", mock.url())).json(&json!({"operation": "no.such", "status": 500}))).await;
+    let unknown = send(
+        http.post(format!("{}/__vouch/faults", mock.url()))
+            .json(&json!({"operation": "no.such", "status": 500})),
+    )
+    .await;
     assert_eq!(unknown.status, 400);
     assert!(unknown.text.contains("no.such"));
 
-    let added = send(http.post(format!("{}/__vouch/faults", mock.url())).json(&json!({"latency_ms": [1, 2]}))).await.json();
+    let added = send(
+        http.post(format!("{}/__vouch/faults", mock.url()))
+            .json(&json!({"latency_ms": [1, 2]})),
+    )
+    .await
+    .json();
     let id = added["id"].as_u64().unwrap();
-    assert_eq!(send(http.get(format!("{}/__vouch/faults", mock.url()))).await.json().as_array().unwrap().len(), 1);
-    assert_eq!(send(http.delete(format!("{}/__vouch/faults/{id}", mock.url()))).await.status, 204);
-    assert_eq!(send(http.delete(format!("{}/__vouch/faults/{id}", mock.url()))).await.status, 404);
+    assert_eq!(
+        send(http.get(format!("{}/__vouch/faults", mock.url())))
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        send(http.delete(format!("{}/__vouch/faults/{id}", mock.url())))
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        send(http.delete(format!("{}/__vouch/faults/{id}", mock.url())))
+            .await
+            .status,
+        404
+    );
 }
 
 #[tokio::test]
@@ -158,47 +256,85 @@ async fn user_spec_collection_is_a_stateful_crud_resource() {
     let url = |p: &str| format!("{}{p}", mock.url());
     let auth = |r: reqwest::RequestBuilder| r.header("x-api-key", DEFAULT_TOKEN);
 
-    let created = send(auth(http.post(url("/pets"))).json(&json!({"name": "Rex", "tag": "dog"}))).await;
+    let created =
+        send(auth(http.post(url("/pets"))).json(&json!({"name": "Rex", "tag": "dog"}))).await;
     assert_eq!(created.status, 201, "{}", created.text);
     let id = created.json()["petId"].as_str().unwrap().to_string();
 
     let listed = send(auth(http.get(url("/pets")))).await.json();
     assert_eq!(listed["pets"][0]["name"], "Rex");
 
-    let patched = send(auth(http.patch(url(&format!("/pets/{id}")))).json(&json!({"tag": null, "name": "Max"}))).await.json();
+    let patched = send(
+        auth(http.patch(url(&format!("/pets/{id}")))).json(&json!({"tag": null, "name": "Max"})),
+    )
+    .await
+    .json();
     assert_eq!(patched, json!({"petId": id, "name": "Max"}));
 
-    assert_eq!(send(auth(http.delete(url(&format!("/pets/{id}"))))).await.status, 204);
+    assert_eq!(
+        send(auth(http.delete(url(&format!("/pets/{id}")))))
+            .await
+            .status,
+        204
+    );
     let gone = send(auth(http.get(url(&format!("/pets/{id}"))))).await;
     assert_eq!(gone.status, 404);
     assert!(gone.json()["message"].is_string());
-    assert_eq!(send(auth(http.get(url("/pets")))).await.json(), json!({"pets": []}));
+    assert_eq!(
+        send(auth(http.get(url("/pets")))).await.json(),
+        json!({"pets": []})
+    );
 }
 
 #[tokio::test]
 async fn user_spec_validation_names_the_field_and_changes_nothing() {
     let mock = start_pets().await;
     let http = client();
-    let bad = send(http.post(format!("{}/pets", mock.url())).header("x-api-key", DEFAULT_TOKEN).json(&json!({"name": ""}))).await;
+    let bad = send(
+        http.post(format!("{}/pets", mock.url()))
+            .header("x-api-key", DEFAULT_TOKEN)
+            .json(&json!({"name": ""})),
+    )
+    .await;
     assert_eq!(bad.status, 400);
     assert_eq!(bad.json()["field"], "name");
-    let missing = send(http.post(format!("{}/pets", mock.url())).header("x-api-key", DEFAULT_TOKEN).json(&json!({"tag": "x"}))).await;
+    let missing = send(
+        http.post(format!("{}/pets", mock.url()))
+            .header("x-api-key", DEFAULT_TOKEN)
+            .json(&json!({"tag": "x"})),
+    )
+    .await;
     assert_eq!(missing.json()["field"], "name", "{}", missing.text);
-    let listed = send(http.get(format!("{}/pets", mock.url())).header("x-api-key", DEFAULT_TOKEN)).await.json();
+    let listed = send(
+        http.get(format!("{}/pets", mock.url()))
+            .header("x-api-key", DEFAULT_TOKEN),
+    )
+    .await
+    .json();
     assert_eq!(listed, json!({"pets": []}));
 }
 
 #[tokio::test]
 async fn user_spec_security_is_enforced() {
     let mock = start_pets().await;
-    let got = send(client().get(format!("{}/pets", mock.url())).header("x-api-key", "wrong")).await;
+    let got = send(
+        client()
+            .get(format!("{}/pets", mock.url()))
+            .header("x-api-key", "wrong"),
+    )
+    .await;
     assert_eq!(got.status, 401);
 }
 
 #[tokio::test]
 async fn x_vouch_mock_examples_serves_the_declared_example() {
     let mock = start_pets().await;
-    let got = send(client().get(format!("{}/pets/random", mock.url())).header("x-api-key", DEFAULT_TOKEN)).await;
+    let got = send(
+        client()
+            .get(format!("{}/pets/random", mock.url()))
+            .header("x-api-key", DEFAULT_TOKEN),
+    )
+    .await;
     assert_eq!(got.status, 200);
     assert_eq!(got.json(), json!({"petId": "p-42", "name": "Rex"}));
 }
@@ -206,14 +342,24 @@ async fn x_vouch_mock_examples_serves_the_declared_example() {
 #[test]
 fn mock_command_refuses_a_spec_whose_routes_collide_naming_both_operations() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_vouch"))
-        .args(["mock", "--addr", "127.0.0.1:0", "--spec", "specs/zadig.yaml", "--spec"])
+        .args([
+            "mock",
+            "--addr",
+            "127.0.0.1:0",
+            "--spec",
+            "specs/zadig.yaml",
+            "--spec",
+        ])
         .arg(user_spec("colliding.yaml"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("mine.getEnvironment") && stderr.contains("zadig.getTestEnvironment"), "{stderr}");
+    assert!(
+        stderr.contains("mine.getEnvironment") && stderr.contains("zadig.getTestEnvironment"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -229,5 +375,8 @@ fn mock_command_names_the_line_of_a_bad_fixture_file() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("bad.yaml:2") && stderr.contains("not-a-vendor"), "{stderr}");
+    assert!(
+        stderr.contains("bad.yaml:2") && stderr.contains("not-a-vendor"),
+        "{stderr}"
+    );
 }

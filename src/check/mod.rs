@@ -5,6 +5,10 @@
 //! same checks on every response it sends in debug builds, so it can never
 //! contradict its own contract unnoticed.
 
+pub mod expect;
+pub mod select;
+pub mod snapshot;
+
 use std::fmt;
 
 use serde_json::Value;
@@ -29,6 +33,14 @@ pub enum Rule {
     Body,
     /// A required response header is missing.
     MissingHeader,
+    /// The status is not the one the step expects.
+    Status,
+    /// A body or header expectation of the step.
+    Expectation,
+    /// A capture found nothing.
+    Capture,
+    /// The response differs from its stored snapshot.
+    Snapshot,
 }
 
 impl fmt::Display for Rule {
@@ -41,6 +53,10 @@ impl fmt::Display for Rule {
             Rule::Schema => "schema",
             Rule::Body => "body",
             Rule::MissingHeader => "missing header",
+            Rule::Status => "status",
+            Rule::Expectation => "expectation",
+            Rule::Capture => "capture",
+            Rule::Snapshot => "snapshot",
         })
     }
 }
@@ -83,13 +99,23 @@ pub struct Observed<'a> {
 
 /// Whether a media type is JSON (`application/json`, `application/problem+json`, ...).
 pub fn is_json_media_type(media_type: &str) -> bool {
-    let essence = media_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    let essence = media_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// Checks `response` against `op`. `expect_server_error` says whether the
 /// caller asked for a 5xx (then a 5xx is not a finding by itself).
-pub fn check_response(op: &Operation, response: Observed<'_>, expect_server_error: bool) -> Vec<Finding> {
+pub fn check_response(
+    op: &Operation,
+    response: Observed<'_>,
+    expect_server_error: bool,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     let finding = |rule, pointer: &str, expected: String, actual: String| Finding {
         operation: op.id.clone(),
@@ -99,7 +125,12 @@ pub fn check_response(op: &Operation, response: Observed<'_>, expect_server_erro
         actual,
     };
     if response.status >= 500 && !expect_server_error {
-        out.push(finding(Rule::ServerError, "", "no 5xx".into(), response.status.to_string()));
+        out.push(finding(
+            Rule::ServerError,
+            "",
+            "no 5xx".into(),
+            response.status.to_string(),
+        ));
     }
     let Some(declared) = op.response_for(response.status) else {
         let statuses: Vec<String> = op.responses.iter().map(|r| r.status.to_string()).collect();
@@ -112,23 +143,54 @@ pub fn check_response(op: &Operation, response: Observed<'_>, expect_server_erro
         return out;
     };
     for header in declared.headers.iter().filter(|h| h.required) {
-        if !response.header_names.iter().any(|n| n.eq_ignore_ascii_case(&header.name)) {
-            out.push(finding(Rule::MissingHeader, "", format!("header `{}`", header.name), "absent".into()));
+        if !response
+            .header_names
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(&header.name))
+        {
+            out.push(finding(
+                Rule::MissingHeader,
+                "",
+                format!("header `{}`", header.name),
+                "absent".into(),
+            ));
         }
     }
     if declared.content.is_empty() {
         if !response.body.is_empty() {
-            out.push(finding(Rule::Body, "", "no body".into(), format!("{} bytes", response.body.len())));
+            out.push(finding(
+                Rule::Body,
+                "",
+                "no body".into(),
+                format!("{} bytes", response.body.len()),
+            ));
         }
         return out;
     }
-    let declared_types = || declared.content.iter().map(|m| m.media_type.as_str()).collect::<Vec<_>>().join(", ");
+    let declared_types = || {
+        declared
+            .content
+            .iter()
+            .map(|m| m.media_type.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let Some(content_type) = response.content_type else {
-        out.push(finding(Rule::ContentType, "", declared_types(), "no Content-Type".into()));
+        out.push(finding(
+            Rule::ContentType,
+            "",
+            declared_types(),
+            "no Content-Type".into(),
+        ));
         return out;
     };
     let Some(media) = declared.media_type(content_type) else {
-        out.push(finding(Rule::ContentType, "", declared_types(), content_type.to_string()));
+        out.push(finding(
+            Rule::ContentType,
+            "",
+            declared_types(),
+            content_type.to_string(),
+        ));
         return out;
     };
     let Some(schema) = &media.schema else {
@@ -138,7 +200,12 @@ pub fn check_response(op: &Operation, response: Observed<'_>, expect_server_erro
         match serde_json::from_slice::<Value>(response.body) {
             Ok(v) => v,
             Err(e) => {
-                out.push(finding(Rule::MalformedBody, "", "a JSON body".into(), format!("invalid JSON ({e})")));
+                out.push(finding(
+                    Rule::MalformedBody,
+                    "",
+                    "a JSON body".into(),
+                    format!("invalid JSON ({e})"),
+                ));
                 return out;
             }
         }
@@ -146,7 +213,12 @@ pub fn check_response(op: &Operation, response: Observed<'_>, expect_server_erro
         Value::String(String::from_utf8_lossy(response.body).into_owned())
     };
     for v in schema.violations(&instance) {
-        out.push(finding(Rule::Schema, &v.instance_pointer, format!("schema rule #{}{}", schema.pointer, v.rule), v.message));
+        out.push(finding(
+            Rule::Schema,
+            &v.instance_pointer,
+            format!("schema rule #{}{}", schema.pointer, v.rule),
+            v.message,
+        ));
     }
     out
 }

@@ -20,7 +20,10 @@ pub(super) fn routes() -> Router<Arc<MockState>> {
         .route("/__vouch/reset", post(reset))
         .route("/__vouch/state", get(state))
         .route("/__vouch/journal", get(journal))
-        .route("/__vouch/faults", get(list_faults).post(add_fault).delete(clear_faults))
+        .route(
+            "/__vouch/faults",
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
         .route("/__vouch/faults/{id}", delete(remove_fault))
 }
 
@@ -31,7 +34,10 @@ fn json(status: u16, value: serde_json::Value) -> Response {
 async fn health(State(mock): State<Arc<MockState>>) -> Response {
     let specs = mock.catalog.specs().len();
     let operations = mock.catalog.operations().count();
-    json(200, json!({"status": "ok", "specs": specs, "operations": operations}))
+    json(
+        200,
+        json!({"status": "ok", "specs": specs, "operations": operations}),
+    )
 }
 
 async fn reset(State(mock): State<Arc<MockState>>) -> Response {
@@ -44,11 +50,17 @@ async fn state(State(mock): State<Arc<MockState>>) -> Response {
 }
 
 async fn journal(State(mock): State<Arc<MockState>>) -> Response {
-    json(200, serde_json::to_value(mock.journal()).unwrap_or_default())
+    json(
+        200,
+        serde_json::to_value(mock.journal()).unwrap_or_default(),
+    )
 }
 
 async fn list_faults(State(mock): State<Arc<MockState>>) -> Response {
-    json(200, serde_json::to_value(lock(&mock.faults).list()).unwrap_or_default())
+    json(
+        200,
+        serde_json::to_value(lock(&mock.faults).list()).unwrap_or_default(),
+    )
 }
 
 async fn add_fault(State(mock): State<Arc<MockState>>, body: Bytes) -> Response {
@@ -59,7 +71,10 @@ async fn add_fault(State(mock): State<Arc<MockState>>, body: Bytes) -> Response 
     if let Some(op) = &request.operation
         && mock.catalog.operation(op).is_none()
     {
-        return json(400, json!({"error": format!("no operation `{op}` in the loaded specs")}));
+        return json(
+            400,
+            json!({"error": format!("no operation `{op}` in the loaded specs")}),
+        );
     }
     match lock(&mock.faults).add(request) {
         Ok(fault) => json(201, serde_json::to_value(fault).unwrap_or_default()),

@@ -75,7 +75,9 @@ impl FaultRequest {
     pub fn into_fault(self, id: u64) -> Result<Fault, String> {
         let action = match (self.status, self.drop) {
             (Some(_), true) => return Err("give either `status` or `drop: true`, not both".into()),
-            (Some(s), false) if !(100..=599).contains(&s) => return Err(format!("`status` {s} is not an HTTP status")),
+            (Some(s), false) if !(100..=599).contains(&s) => {
+                return Err(format!("`status` {s} is not an HTTP status"));
+            }
             (Some(s), false) => FaultAction::Status(s),
             (None, true) => FaultAction::Drop,
             (None, false) => FaultAction::Delay,
@@ -84,7 +86,9 @@ impl FaultRequest {
             None => None,
             Some(Latency::Fixed(n)) => Some((n, n)),
             Some(Latency::Range([a, b])) if a <= b => Some((a, b)),
-            Some(Latency::Range(_)) => return Err("`latency_ms` range must be [low, high] with low <= high".into()),
+            Some(Latency::Range(_)) => {
+                return Err("`latency_ms` range must be [low, high] with low <= high".into());
+            }
         };
         if latency_ms.is_some_and(|(_, high)| high > MAX_LATENCY_MS) {
             return Err(format!("`latency_ms` may not exceed {MAX_LATENCY_MS}"));
@@ -99,7 +103,14 @@ impl FaultRequest {
         if self.count == Some(0) {
             return Err("`count` must be at least 1 (omit it for no limit)".into());
         }
-        Ok(Fault { id, operation: self.operation, latency_ms, action, probability, remaining: self.count })
+        Ok(Fault {
+            id,
+            operation: self.operation,
+            latency_ms,
+            action,
+            probability,
+            remaining: self.count,
+        })
     }
 }
 
@@ -122,7 +133,8 @@ impl Faults {
     /// The fault, if any, that strikes this request to `operation` (counting it).
     pub fn take(&mut self, operation: &str) -> Option<Fault> {
         let at = self.active.iter().position(|f| {
-            f.operation.as_deref().is_none_or(|o| o == operation) && (f.probability >= 1.0 || random::unit() < f.probability)
+            f.operation.as_deref().is_none_or(|o| o == operation)
+                && (f.probability >= 1.0 || random::unit() < f.probability)
         })?;
         let fault = &mut self.active[at];
         let taken = fault.clone();
@@ -156,7 +168,9 @@ impl Faults {
 /// A response whose body fails at once: hyper closes the connection without
 /// completing an answer.
 pub fn dropped_connection() -> Response {
-    let failing = futures_util::stream::once(async { Err::<Bytes, std::io::Error>(std::io::Error::other("vouch fault: dropped connection")) });
+    let failing = futures_util::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::other("vouch fault: dropped connection"))
+    });
     Response::new(Body::from_stream(failing))
 }
 
@@ -171,7 +185,11 @@ mod tests {
     #[test]
     fn count_limits_how_often_a_fault_strikes() {
         let mut faults = Faults::default();
-        faults.add(request(serde_json::json!({"operation": "a.b", "status": 503, "count": 2}))).unwrap();
+        faults
+            .add(request(
+                serde_json::json!({"operation": "a.b", "status": 503, "count": 2}),
+            ))
+            .unwrap();
         assert!(faults.take("other.op").is_none());
         assert_eq!(faults.take("a.b").unwrap().action, FaultAction::Status(503));
         assert!(faults.take("a.b").is_some());
@@ -181,7 +199,11 @@ mod tests {
     #[test]
     fn zero_probability_never_strikes() {
         let mut faults = Faults::default();
-        faults.add(request(serde_json::json!({"drop": true, "probability": 0.0}))).unwrap();
+        faults
+            .add(request(
+                serde_json::json!({"drop": true, "probability": 0.0}),
+            ))
+            .unwrap();
         assert!((0..100).all(|_| faults.take("any.op").is_none()));
     }
 
@@ -203,7 +225,9 @@ mod tests {
 
     #[test]
     fn latency_range_stays_in_bounds() {
-        let fault = request(serde_json::json!({"latency_ms": [10, 20]})).into_fault(1).unwrap();
+        let fault = request(serde_json::json!({"latency_ms": [10, 20]}))
+            .into_fault(1)
+            .unwrap();
         for _ in 0..50 {
             let d = fault.delay().unwrap().as_millis();
             assert!((10..=20).contains(&d), "{d}");

@@ -30,7 +30,9 @@ pub struct State {
 pub fn authenticate(req: &MockRequest<'_>, token: &str) -> Option<Reply> {
     let accepted = req.operation.security.is_empty()
         || req.operation.security.iter().any(|c| match c {
-            Credential::Header { name, prefix } => super::vendors::header_carries(req, name, prefix, token),
+            Credential::Header { name, prefix } => {
+                super::vendors::header_carries(req, name, prefix, token)
+            }
             Credential::Query { name } => req.query_param(name) == Some(token),
         });
     (!accepted).then(|| declared_or(req.operation, 401, json!({"message": "unauthorized"})))
@@ -62,9 +64,19 @@ pub fn handle(spec: &Spec, req: &MockRequest<'_>, state: &mut State) -> Reply {
     let concrete = req.path.trim_end_matches('/').to_string();
     let is_item = op.path.trim_end_matches('/').ends_with('}');
     let reply = if is_item {
-        let id_name = op.path.trim_end_matches('/').rsplit('/').next().unwrap_or("").trim_matches(|c| c == '{' || c == '}').to_string();
+        let id_name = op
+            .path
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .trim_matches(|c| c == '{' || c == '}')
+            .to_string();
         let id = req.path_param(&id_name).unwrap_or_default().to_string();
-        let collection = concrete.rsplit_once('/').map(|(c, _)| c.to_string()).unwrap_or_default();
+        let collection = concrete
+            .rsplit_once('/')
+            .map(|(c, _)| c.to_string())
+            .unwrap_or_default();
         item(req, state, &collection, &id_name, &id, status)
     } else {
         collection(spec, req, state, &concrete, status)
@@ -72,51 +84,85 @@ pub fn handle(spec: &Spec, req: &MockRequest<'_>, state: &mut State) -> Reply {
     let Some(reply) = reply else {
         return example_reply(op, status);
     };
-    if fits(op, &reply) { reply } else { example_reply(op, reply.status) }
+    if fits(op, &reply) {
+        reply
+    } else {
+        example_reply(op, reply.status)
+    }
 }
 
-fn collection(spec: &Spec, req: &MockRequest<'_>, state: &mut State, path: &str, status: u16) -> Option<Reply> {
+fn collection(
+    spec: &Spec,
+    req: &MockRequest<'_>,
+    state: &mut State,
+    path: &str,
+    status: u16,
+) -> Option<Reply> {
     match req.method {
         Method::Get => {
             let items = state.collections.get(path).cloned().unwrap_or_default();
-            Some(Reply::json(status, list_shape(req.operation, status, items)))
+            Some(Reply::json(
+                status,
+                list_shape(req.operation, status, items),
+            ))
         }
         Method::Post => {
-            let Some(Value::Object(mut body)) = req.json.clone() else { return None };
+            let Some(Value::Object(mut body)) = req.json.clone() else {
+                return None;
+            };
             let id_name = item_parameter(spec, &req.operation.path).unwrap_or_else(|| "id".into());
             if !body.contains_key(&id_name) {
                 state.next_id += 1;
                 body.insert(id_name, Value::String(state.next_id.to_string()));
             }
             let created = Value::Object(body);
-            state.collections.entry(path.to_string()).or_default().push(created.clone());
+            state
+                .collections
+                .entry(path.to_string())
+                .or_default()
+                .push(created.clone());
             Some(Reply::json(status, created))
         }
         _ => None,
     }
 }
 
-fn item(req: &MockRequest<'_>, state: &mut State, collection: &str, id_name: &str, id: &str, status: u16) -> Option<Reply> {
+fn item(
+    req: &MockRequest<'_>,
+    state: &mut State,
+    collection: &str,
+    id_name: &str,
+    id: &str,
+    status: u16,
+) -> Option<Reply> {
     let op = req.operation;
     let items = state.collections.entry(collection.to_string()).or_default();
     let same = |v: &Value| match v.get(id_name) {
         Some(Value::String(s)) => s == id,
-        Some(other) => other.to_string() == id,
+        Some(other) => *other == Value::String(id.to_string()) || other.to_string() == id,
         None => false,
     };
     let Some(at) = items.iter().position(same) else {
-        return Some(declared_or(op, 404, json!({"message": format!("`{id}` not found")})));
+        return Some(declared_or(
+            op,
+            404,
+            json!({"message": format!("`{id}` not found")}),
+        ));
     };
     match req.method {
         Method::Get => Some(Reply::json(status, items[at].clone())),
         Method::Put => {
-            let Some(Value::Object(mut body)) = req.json.clone() else { return None };
+            let Some(Value::Object(mut body)) = req.json.clone() else {
+                return None;
+            };
             body.insert(id_name.to_string(), items[at][id_name].clone());
             items[at] = Value::Object(body);
             Some(Reply::json(status, items[at].clone()))
         }
         Method::Patch => {
-            let Some(Value::Object(patch)) = req.json.clone() else { return None };
+            let Some(Value::Object(patch)) = req.json.clone() else {
+                return None;
+            };
             if let Value::Object(current) = &mut items[at] {
                 merge(current, patch);
             }
@@ -124,8 +170,14 @@ fn item(req: &MockRequest<'_>, state: &mut State, collection: &str, id_name: &st
         }
         Method::Delete => {
             let removed = items.remove(at);
-            let has_body = op.response_for(status).is_some_and(|r| !r.content.is_empty());
-            Some(if has_body { Reply::json(status, removed) } else { Reply::empty(status) })
+            let has_body = op
+                .response_for(status)
+                .is_some_and(|r| !r.content.is_empty());
+            Some(if has_body {
+                Reply::json(status, removed)
+            } else {
+                Reply::empty(status)
+            })
         }
         _ => None,
     }
@@ -158,11 +210,18 @@ fn item_parameter(spec: &Spec, collection: &str) -> Option<String> {
 
 /// A list as the response schema wants it: a bare array, or an object with one array property.
 fn list_shape(op: &Operation, status: u16, items: Vec<Value>) -> Value {
-    let schema = op.response_for(status).and_then(|r| r.content.first()).and_then(|m| m.schema.as_ref());
-    let Some(schema) = schema else { return Value::Array(items) };
+    let schema = op
+        .response_for(status)
+        .and_then(|r| r.content.first())
+        .and_then(|m| m.schema.as_ref());
+    let Some(schema) = schema else {
+        return Value::Array(items);
+    };
     if schema.json_type() == Some("object")
         && let Some(props) = schema.source.get("properties").and_then(Value::as_object)
-        && let Some((name, _)) = props.iter().find(|(_, p)| p.get("type").and_then(Value::as_str) == Some("array"))
+        && let Some((name, _)) = props
+            .iter()
+            .find(|(_, p)| p.get("type").and_then(Value::as_str) == Some("array"))
     {
         return json!({ name: items });
     }
@@ -171,8 +230,13 @@ fn list_shape(op: &Operation, status: u16, items: Vec<Value>) -> Value {
 
 /// Whether the reply validates against its declared response.
 fn fits(op: &Operation, reply: &Reply) -> bool {
-    let Some(declared) = op.response_for(reply.status) else { return false };
-    match (&reply.body, declared.content.first().and_then(|m| m.schema.as_ref())) {
+    let Some(declared) = op.response_for(reply.status) else {
+        return false;
+    };
+    match (
+        &reply.body,
+        declared.content.first().and_then(|m| m.schema.as_ref()),
+    ) {
         (super::reply::ReplyBody::Json(v), Some(schema)) => schema.is_valid(v),
         (super::reply::ReplyBody::Empty, None) => declared.content.is_empty(),
         (_, None) => true,
@@ -183,16 +247,23 @@ fn fits(op: &Operation, reply: &Reply) -> bool {
 /// `fallback` when it fits the response declared for `status`, else the declared example.
 fn declared_or(op: &Operation, status: u16, fallback: Value) -> Reply {
     let declared = op.response_for(status);
-    let schema = declared.and_then(|r| r.content.first()).and_then(|m| m.schema.as_ref());
+    let schema = declared
+        .and_then(|r| r.content.first())
+        .and_then(|m| m.schema.as_ref());
     let example = declared.and_then(first_example);
     match example {
-        Some(example) if schema.is_some_and(|s| !s.is_valid(&fallback)) => Reply::json(status, example),
+        Some(example) if schema.is_some_and(|s| !s.is_valid(&fallback)) => {
+            Reply::json(status, example)
+        }
         _ => Reply::json(status, fallback),
     }
 }
 
 fn first_example(response: &Response) -> Option<Value> {
-    response.content.iter().find_map(|m| m.examples.first().map(|e| e.value.clone()))
+    response
+        .content
+        .iter()
+        .find_map(|m| m.examples.first().map(|e| e.value.clone()))
 }
 
 /// The operation's declared example for `status`, or an empty body.
@@ -200,7 +271,9 @@ fn example_reply(op: &Operation, status: u16) -> Reply {
     match op.response_for(status) {
         Some(r) if r.content.is_empty() => Reply::empty(status),
         Some(r) => match (r.content.first(), first_example(r)) {
-            (Some(m), Some(example)) if crate::check::is_json_media_type(&m.media_type) => Reply::json(status, example),
+            (Some(m), Some(example)) if crate::check::is_json_media_type(&m.media_type) => {
+                Reply::json(status, example)
+            }
             (_, Some(Value::String(text))) => Reply::text(status, text),
             _ => Reply::empty(status),
         },

@@ -33,10 +33,11 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use crate::check::{Observed, check_response};
+use crate::query::parse_query;
 use crate::spec::{Catalog, Method, Operation, Routed, Spec};
 pub use faults::{Fault, FaultAction};
 use reply::Reply;
-use request::{MAX_BODY_BYTES, MockRequest, RequestProblem, check_body, check_parameters, parse_query};
+use request::{MAX_BODY_BYTES, MockRequest, RequestProblem, check_body, check_parameters};
 pub use store::{Fixtures, Store};
 use vendors::Vendor;
 
@@ -92,7 +93,10 @@ impl MockState {
 
     /// The token from `VOUCH_MOCK_TOKEN`, or [`DEFAULT_TOKEN`].
     pub fn token_from_env() -> String {
-        std::env::var("VOUCH_MOCK_TOKEN").ok().filter(|t| !t.is_empty()).unwrap_or_else(|| DEFAULT_TOKEN.into())
+        std::env::var("VOUCH_MOCK_TOKEN")
+            .ok()
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| DEFAULT_TOKEN.into())
     }
 
     /// Back to the fixtures: state, journal and faults.
@@ -149,7 +153,11 @@ impl MockServer {
                 })
                 .await;
         });
-        Ok(MockServer { addr, state, shutdown: Some(tx) })
+        Ok(MockServer {
+            addr,
+            state,
+            shutdown: Some(tx),
+        })
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -186,7 +194,13 @@ async fn serve_operation(State(state): State<Arc<MockState>>, request: Request) 
         findings: Vec::new(),
     };
     let body = to_bytes(body, MAX_BODY_BYTES).await;
-    let outcome = answer(&state, &mut seen, &parts.headers, body.as_deref().map_err(|_| RequestProblem::BodyTooLarge)).await;
+    let outcome = answer(
+        &state,
+        &mut seen,
+        &parts.headers,
+        body.as_deref().map_err(|_| RequestProblem::BodyTooLarge),
+    )
+    .await;
     let status = match &outcome {
         Outcome::Reply(r) => r.status,
         Outcome::Drop => 0,
@@ -199,7 +213,10 @@ async fn serve_operation(State(state): State<Arc<MockState>>, request: Request) 
         micros = started.elapsed().as_micros() as u64,
         "request"
     );
-    let time_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or_default();
+    let time_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default();
     state.record(JournalEntry {
         time_ms,
         method: seen.method,
@@ -222,14 +239,27 @@ enum Outcome {
     Drop,
 }
 
-async fn answer(state: &MockState, seen: &mut Seen, headers: &HeaderMap, body: Result<&[u8], RequestProblem>) -> Outcome {
+async fn answer(
+    state: &MockState,
+    seen: &mut Seen,
+    headers: &HeaderMap,
+    body: Result<&[u8], RequestProblem>,
+) -> Outcome {
     let path = seen.path.clone();
     let owner = vendors::owning(&path);
     let Some(method) = Method::parse(&seen.method) else {
-        return Outcome::Reply(not_routed(owner, &path, state.catalog.route(Method::Get, &path)));
+        return Outcome::Reply(not_routed(
+            owner,
+            &path,
+            state.catalog.route(Method::Get, &path),
+        ));
     };
     let (spec, operation, path_params) = match state.catalog.route(method, &path) {
-        Routed::Operation { spec, operation, params } => (spec, operation, params),
+        Routed::Operation {
+            spec,
+            operation,
+            params,
+        } => (spec, operation, params),
         other => return Outcome::Reply(not_routed(owner, &path, other)),
     };
     seen.operation = Some(operation.id.clone());
@@ -281,11 +311,14 @@ fn serve_valid(
         return reply;
     }
     let content_type = req.header("content-type").map(str::to_string);
-    let problem = check_parameters(req).map(Err).unwrap_or(Ok(())).and_then(|()| {
-        let body = body?;
-        req.json = check_body(req.operation, content_type.as_deref(), body)?;
-        Ok(())
-    });
+    let problem = check_parameters(req)
+        .map(Err)
+        .unwrap_or(Ok(()))
+        .and_then(|()| {
+            let body = body?;
+            req.json = check_body(req.operation, content_type.as_deref(), body)?;
+            Ok(())
+        });
     if let Err(problem) = problem {
         seen.findings.push(problem.message());
         return match vendor {
@@ -304,7 +337,10 @@ fn serve_valid(
 fn not_routed(owner: Option<&'static dyn Vendor>, path: &str, routed: Routed<'_>) -> Reply {
     match (routed, owner) {
         (Routed::MethodNotAllowed(allowed), owner) => {
-            let reply = owner.map_or_else(|| Reply::text(405, "Method Not Allowed"), |v| v.method_not_allowed());
+            let reply = owner.map_or_else(
+                || Reply::text(405, "Method Not Allowed"),
+                |v| v.method_not_allowed(),
+            );
             reply.with_header("allow", vendors::allow_header(&allowed))
         }
         (_, Some(vendor)) => vendor.not_found(path),
@@ -319,7 +355,12 @@ fn checked(state: &MockState, operation: &Operation, reply: Reply, seen: &mut Se
     }
     let body = reply.body_bytes();
     let header_names: Vec<&str> = reply.headers.iter().map(|(n, _)| n.as_str()).collect();
-    let observed = Observed { status: reply.status, content_type: reply.content_type(), header_names: &header_names, body: &body };
+    let observed = Observed {
+        status: reply.status,
+        content_type: reply.content_type(),
+        header_names: &header_names,
+        body: &body,
+    };
     let findings = check_response(operation, observed, true);
     if findings.is_empty() {
         return reply;

@@ -30,22 +30,38 @@ pub enum ReplyBody {
 impl Reply {
     /// A JSON reply.
     pub fn json(status: u16, body: Value) -> Self {
-        Self { status, headers: Vec::new(), body: ReplyBody::Json(body) }
+        Self {
+            status,
+            headers: Vec::new(),
+            body: ReplyBody::Json(body),
+        }
     }
 
     /// A plain-text reply.
     pub fn text(status: u16, body: impl Into<String>) -> Self {
-        Self { status, headers: Vec::new(), body: ReplyBody::Text(body.into()) }
+        Self {
+            status,
+            headers: Vec::new(),
+            body: ReplyBody::Text(body.into()),
+        }
     }
 
     /// A reply with no body.
     pub fn empty(status: u16) -> Self {
-        Self { status, headers: Vec::new(), body: ReplyBody::Empty }
+        Self {
+            status,
+            headers: Vec::new(),
+            body: ReplyBody::Empty,
+        }
     }
 
     /// A server-sent event stream of `message` events, one per line.
     pub fn events(lines: Vec<String>) -> Self {
-        Self { status: 200, headers: Vec::new(), body: ReplyBody::Events(lines) }
+        Self {
+            status: 200,
+            headers: Vec::new(),
+            body: ReplyBody::Events(lines),
+        }
     }
 
     /// Adds a header.
@@ -93,7 +109,9 @@ impl IntoResponse for Reply {
             headers.insert("cache-control", HeaderValue::from_static("no-cache"));
         }
         for (name, value) in self.headers {
-            if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            if let (Ok(name), Ok(value)) =
+                (HeaderName::try_from(name), HeaderValue::try_from(value))
+            {
                 headers.append(name, value);
             }
         }

@@ -4,7 +4,6 @@
 //! vendor module turns into that vendor's own error answer.
 
 use axum::http::HeaderMap;
-use percent_encoding::percent_decode_str;
 use serde_json::Value;
 
 use crate::check::is_json_media_type;
@@ -32,21 +31,38 @@ pub struct MockRequest<'c> {
 /// One way a request breaks its operation's rules.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RequestProblem {
-    MissingParameter { name: String, location: ParameterLocation },
-    InvalidParameter { name: String, location: ParameterLocation, value: String, reason: String },
+    MissingParameter {
+        name: String,
+        location: ParameterLocation,
+    },
+    InvalidParameter {
+        name: String,
+        location: ParameterLocation,
+        value: String,
+        reason: String,
+    },
     MissingBody,
     BodyTooLarge,
-    UnsupportedContentType { found: String },
-    MalformedJson { reason: String },
+    UnsupportedContentType {
+        found: String,
+    },
+    MalformedJson {
+        reason: String,
+    },
     /// The body breaks its schema; `field` is the last token of `pointer`.
-    InvalidBody { pointer: String, field: String, reason: String },
+    InvalidBody {
+        pointer: String,
+        field: String,
+        reason: String,
+    },
 }
 
 impl RequestProblem {
     /// The field (parameter or body property) the problem is about, if any.
     pub fn field(&self) -> Option<&str> {
         match self {
-            RequestProblem::MissingParameter { name, .. } | RequestProblem::InvalidParameter { name, .. } => Some(name),
+            RequestProblem::MissingParameter { name, .. }
+            | RequestProblem::InvalidParameter { name, .. } => Some(name),
             RequestProblem::InvalidBody { field, .. } if !field.is_empty() => Some(field),
             _ => None,
         }
@@ -55,14 +71,31 @@ impl RequestProblem {
     /// A sentence naming the field and what is wrong.
     pub fn message(&self) -> String {
         match self {
-            RequestProblem::MissingParameter { name, location } => format!("{} parameter `{name}` is required", location.as_str()),
-            RequestProblem::InvalidParameter { name, value, reason, .. } => format!("parameter `{name}` has an invalid value `{value}`: {reason}"),
+            RequestProblem::MissingParameter { name, location } => {
+                format!("{} parameter `{name}` is required", location.as_str())
+            }
+            RequestProblem::InvalidParameter {
+                name,
+                value,
+                reason,
+                ..
+            } => format!("parameter `{name}` has an invalid value `{value}`: {reason}"),
             RequestProblem::MissingBody => "a request body is required".into(),
-            RequestProblem::BodyTooLarge => format!("the request body exceeds {MAX_BODY_BYTES} bytes"),
-            RequestProblem::UnsupportedContentType { found } => format!("content type `{found}` is not supported; send application/json"),
-            RequestProblem::MalformedJson { reason } => format!("the body is not valid JSON: {reason}"),
-            RequestProblem::InvalidBody { pointer, reason, .. } if pointer.is_empty() => format!("the body is invalid: {reason}"),
-            RequestProblem::InvalidBody { pointer, reason, .. } => format!("body field `{pointer}` is invalid: {reason}"),
+            RequestProblem::BodyTooLarge => {
+                format!("the request body exceeds {MAX_BODY_BYTES} bytes")
+            }
+            RequestProblem::UnsupportedContentType { found } => {
+                format!("content type `{found}` is not supported; send application/json")
+            }
+            RequestProblem::MalformedJson { reason } => {
+                format!("the body is not valid JSON: {reason}")
+            }
+            RequestProblem::InvalidBody {
+                pointer, reason, ..
+            } if pointer.is_empty() => format!("the body is invalid: {reason}"),
+            RequestProblem::InvalidBody {
+                pointer, reason, ..
+            } => format!("body field `{pointer}` is invalid: {reason}"),
         }
     }
 }
@@ -70,12 +103,18 @@ impl RequestProblem {
 impl<'c> MockRequest<'c> {
     /// A path parameter's decoded value.
     pub fn path_param(&self, name: &str) -> Option<&str> {
-        self.path_params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.path_params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The first value of a query parameter.
     pub fn query_param(&self, name: &str) -> Option<&str> {
-        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// A header's value, if it is valid text.
@@ -89,33 +128,36 @@ impl<'c> MockRequest<'c> {
     }
 }
 
-/// Decodes a query string into pairs (`+` is a space).
-pub fn parse_query(query: &str) -> Vec<(String, String)> {
-    let decode = |s: &str| percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned();
-    query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| match pair.split_once('=') {
-            Some((k, v)) => (decode(k), decode(v)),
-            None => (decode(pair), String::new()),
-        })
-        .collect()
-}
-
 /// Checks the parameters, in declaration order; the first problem wins, as on real servers.
 pub fn check_parameters(req: &MockRequest<'_>) -> Option<RequestProblem> {
-    req.operation.parameters.iter().find_map(|p| check_parameter(req, p))
+    req.operation
+        .parameters
+        .iter()
+        .find_map(|p| check_parameter(req, p))
 }
 
 fn check_parameter(req: &MockRequest<'_>, p: &Parameter) -> Option<RequestProblem> {
     let raw: Vec<&str> = match p.location {
         ParameterLocation::Path => req.path_param(&p.name).into_iter().collect(),
-        ParameterLocation::Query => req.query.iter().filter(|(k, _)| *k == p.name).map(|(_, v)| v.as_str()).collect(),
-        ParameterLocation::Header => req.headers.get_all(p.name.as_str()).iter().filter_map(|v| v.to_str().ok()).collect(),
+        ParameterLocation::Query => req
+            .query
+            .iter()
+            .filter(|(k, _)| *k == p.name)
+            .map(|(_, v)| v.as_str())
+            .collect(),
+        ParameterLocation::Header => req
+            .headers
+            .get_all(p.name.as_str())
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect(),
         ParameterLocation::Cookie => Vec::new(),
     };
     if raw.is_empty() {
-        return p.required.then(|| RequestProblem::MissingParameter { name: p.name.clone(), location: p.location });
+        return p.required.then(|| RequestProblem::MissingParameter {
+            name: p.name.clone(),
+            location: p.location,
+        });
     }
     let schema = p.schema.as_ref()?;
     let value = coerce(schema, &raw, p.explode);
@@ -148,7 +190,10 @@ pub fn coerce(schema: &Schema, raw: &[&str], explode: bool) -> Value {
 fn scalar(json_type: Option<&str>, raw: &str) -> Value {
     let text = || Value::String(raw.to_string());
     match json_type {
-        Some("integer") => raw.parse::<i64>().map(Value::from).unwrap_or_else(|_| text()),
+        Some("integer") => raw
+            .parse::<i64>()
+            .map(Value::from)
+            .unwrap_or_else(|_| text()),
         Some("number") => raw
             .parse::<f64>()
             .ok()
@@ -165,34 +210,53 @@ fn scalar(json_type: Option<&str>, raw: &str) -> Value {
 }
 
 /// Parses and checks the body. Returns the parsed JSON (if any) or the problem.
-pub fn check_body(op: &Operation, content_type: Option<&str>, body: &[u8]) -> Result<Option<Value>, RequestProblem> {
+pub fn check_body(
+    op: &Operation,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<Option<Value>, RequestProblem> {
     let Some(declared) = &op.request_body else {
         // Bodies the operation does not take are ignored, as servers do.
         return Ok(serde_json::from_slice(body).ok());
     };
     if body.iter().all(u8::is_ascii_whitespace) {
-        return if declared.required { Err(RequestProblem::MissingBody) } else { Ok(None) };
+        return if declared.required {
+            Err(RequestProblem::MissingBody)
+        } else {
+            Ok(None)
+        };
     }
     let media = match content_type {
         // No Content-Type: read it as the first declared type.
         None => declared.content.first(),
         Some(ct) => {
             let essence = ct.split(';').next().unwrap_or("").trim();
-            declared.content.iter().find(|m| m.media_type.eq_ignore_ascii_case(essence) || (is_json_media_type(&m.media_type) && is_json_media_type(essence)))
+            declared.content.iter().find(|m| {
+                m.media_type.eq_ignore_ascii_case(essence)
+                    || (is_json_media_type(&m.media_type) && is_json_media_type(essence))
+            })
         }
     };
     let Some(media) = media else {
-        return Err(RequestProblem::UnsupportedContentType { found: content_type.unwrap_or_default().to_string() });
+        return Err(RequestProblem::UnsupportedContentType {
+            found: content_type.unwrap_or_default().to_string(),
+        });
     };
     if !is_json_media_type(&media.media_type) {
         return Ok(None);
     }
-    let value: Value = serde_json::from_slice(body).map_err(|e| RequestProblem::MalformedJson { reason: e.to_string() })?;
+    let value: Value = serde_json::from_slice(body).map_err(|e| RequestProblem::MalformedJson {
+        reason: e.to_string(),
+    })?;
     if let Some(schema) = &media.schema
         && let Some(v) = schema.violations(&value).into_iter().next()
     {
         let field = field_of(&v.instance_pointer, &v.message);
-        return Err(RequestProblem::InvalidBody { pointer: v.instance_pointer, field, reason: v.message });
+        return Err(RequestProblem::InvalidBody {
+            pointer: v.instance_pointer,
+            field,
+            reason: v.message,
+        });
     }
     Ok(Some(value))
 }
@@ -200,8 +264,16 @@ pub fn check_body(op: &Operation, content_type: Option<&str>, body: &[u8]) -> Re
 /// The field a violation is about: the pointer's last token, or for a missing
 /// required property the property named in the message.
 fn field_of(pointer: &str, message: &str) -> String {
-    if let Some(name) = message.strip_suffix(" is a required property").map(|m| m.trim_matches('"')) {
+    if let Some(name) = message
+        .strip_suffix(" is a required property")
+        .map(|m| m.trim_matches('"'))
+    {
         return name.to_string();
     }
-    pointer.rsplit('/').next().unwrap_or_default().replace("~1", "/").replace("~0", "~")
+    pointer
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .replace("~1", "/")
+        .replace("~0", "~")
 }

@@ -37,14 +37,22 @@ impl Fixtures {
 
     /// Reads a fixture file; the error names the file, line and field.
     pub fn load(path: &Path) -> Result<Fixtures, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read fixtures: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: cannot read fixtures: {e}", path.display()))?;
         Fixtures::parse(&text, path)
     }
 
     fn parse(text: &str, path: &Path) -> Result<Fixtures, String> {
         serde_saphyr::from_str(text).map_err(|e| {
-            let line = e.location().map(|l| format!(":{}", l.line())).unwrap_or_default();
-            format!("{}{line}: invalid fixtures: {}", path.display(), e.to_string().lines().next().unwrap_or_default())
+            let line = e
+                .location()
+                .map(|l| format!(":{}", l.line()))
+                .unwrap_or_default();
+            format!(
+                "{}{line}: invalid fixtures: {}",
+                path.display(),
+                e.to_string().lines().next().unwrap_or_default()
+            )
         })
     }
 }

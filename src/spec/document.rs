@@ -14,7 +14,7 @@ use serde_saphyr::Spanned;
 pub struct Document {
     /// The whole document as JSON.
     pub value: Value,
-    lines: HashMap<String, u64>,
+    positions: HashMap<String, (u64, u64)>,
 }
 
 /// Why a text is not a YAML (or JSON) document.
@@ -44,23 +44,38 @@ impl Document {
                     message: first_line(&e.to_string()),
                 }
             })?;
-        let mut lines = HashMap::new();
-        let value = root
-            .value
-            .into_value(String::new(), root.referenced.line(), &mut lines);
-        Ok(Self { value, lines })
+        let mut positions = HashMap::new();
+        let value =
+            root.value
+                .into_value(String::new(), position(&root.referenced), &mut positions);
+        Ok(Self { value, positions })
     }
 
     /// The 1-based source line of the node at `pointer`, or of its nearest
     /// ancestor that has one.
     pub fn line_of(&self, pointer: &str) -> Option<u64> {
+        self.position_of(pointer).map(|(line, _)| line)
+    }
+
+    /// The 1-based (line, column) of the node at `pointer` (for a mapping
+    /// entry, of its key), or of its nearest ancestor that has one.
+    pub fn position_of(&self, pointer: &str) -> Option<(u64, u64)> {
         let mut p = pointer;
         loop {
-            if let Some(&line) = self.lines.get(p) {
-                return Some(line);
+            if let Some(&at) = self.positions.get(p) {
+                return Some(at);
             }
             p = &p[..p.rfind('/')?];
         }
+    }
+
+    /// The (line, column) of the value at `pointer` itself (for a mapping
+    /// entry, where its value starts rather than its key).
+    pub fn value_position(&self, pointer: &str) -> Option<(u64, u64)> {
+        self.positions
+            .get(&format!("{pointer}#value"))
+            .or_else(|| self.positions.get(pointer))
+            .copied()
     }
 }
 
@@ -90,10 +105,19 @@ enum Node {
     Map(Vec<(Spanned<Key>, Spanned<Node>)>),
 }
 
+fn position(location: &serde_saphyr::Location) -> (u64, u64) {
+    (location.line(), location.column())
+}
+
 impl Node {
-    fn into_value(self, pointer: String, line: u64, lines: &mut HashMap<String, u64>) -> Value {
-        if line > 0 {
-            lines.insert(pointer.clone(), line);
+    fn into_value(
+        self,
+        pointer: String,
+        at: (u64, u64),
+        positions: &mut HashMap<String, (u64, u64)>,
+    ) -> Value {
+        if at.0 > 0 {
+            positions.insert(pointer.clone(), at);
         }
         match self {
             Node::Scalar(v) => v,
@@ -102,8 +126,11 @@ impl Node {
                     .into_iter()
                     .enumerate()
                     .map(|(i, item)| {
-                        let line = item.referenced.line();
-                        item.value.into_value(format!("{pointer}/{i}"), line, lines)
+                        item.value.into_value(
+                            format!("{pointer}/{i}"),
+                            position(&item.referenced),
+                            positions,
+                        )
                     })
                     .collect(),
             ),
@@ -111,8 +138,14 @@ impl Node {
                 let mut map = Map::with_capacity(entries.len());
                 for (key, node) in entries {
                     let child = child_pointer(&pointer, &key.value.0);
-                    // A key's line is where a reader looks for its value.
-                    let value = node.value.into_value(child, key.referenced.line(), lines);
+                    // A key's position is where a reader looks for its entry;
+                    // the value's own position is kept beside it.
+                    if node.referenced.line() > 0 {
+                        positions.insert(format!("{child}#value"), position(&node.referenced));
+                    }
+                    let value = node
+                        .value
+                        .into_value(child, position(&key.referenced), positions);
                     map.insert(key.value.0, value);
                 }
                 Value::Object(map)
@@ -229,6 +262,8 @@ mod tests {
         assert_eq!(doc.line_of("/a/200"), Some(3));
         assert_eq!(doc.line_of("/a/200/1"), Some(5));
         assert_eq!(doc.line_of("/a/200/1/deeper"), Some(5));
+        assert_eq!(doc.position_of("/a/b"), Some((2, 3)));
+        assert_eq!(doc.value_position("/a/b"), Some((2, 6)));
     }
 
     #[test]

@@ -14,18 +14,29 @@ use vouch::spec::Catalog;
 /// The built-in catalog, loaded once per test binary.
 pub fn catalog() -> Arc<Catalog> {
     static CATALOG: OnceLock<Arc<Catalog>> = OnceLock::new();
-    CATALOG.get_or_init(|| Arc::new(Catalog::builtin().expect("built-in specs load"))).clone()
+    CATALOG
+        .get_or_init(|| Arc::new(Catalog::builtin().expect("built-in specs load")))
+        .clone()
 }
 
 /// A fresh mock of the built-in specs and fixtures on 127.0.0.1.
 pub async fn start_mock() -> MockServer {
-    let state = MockState::new(catalog(), Fixtures::builtin().expect("built-in fixtures"), DEFAULT_TOKEN.into());
-    MockServer::start(state, "127.0.0.1:0".parse().unwrap()).await.expect("mock starts")
+    let state = MockState::new(
+        catalog(),
+        Fixtures::builtin().expect("built-in fixtures"),
+        DEFAULT_TOKEN.into(),
+    );
+    MockServer::start(state, "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("mock starts")
 }
 
 /// A client whose every request ends within 5 seconds.
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap()
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
 }
 
 /// A response read whole: status, content type and body.
@@ -40,7 +51,8 @@ pub struct Got {
 impl Got {
     /// The body as JSON (panics with the body when it is not JSON).
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.text))
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.text))
     }
 }
 
@@ -49,18 +61,38 @@ pub async fn send(request: reqwest::RequestBuilder) -> Got {
     let response = request.send().await.expect("request completes");
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let text = response.text().await.expect("body reads");
-    Got { status, content_type, headers, text }
+    Got {
+        status,
+        content_type,
+        headers,
+        text,
+    }
 }
 
 /// Panics unless `got` honours the contract of `operation_id`: a declared
 /// status, a declared content type and a body valid against its schema.
 pub fn assert_conforms(operation_id: &str, got: &Got) {
     let catalog = catalog();
-    let (_, op) = catalog.operation(operation_id).unwrap_or_else(|| panic!("no operation {operation_id}"));
+    let (_, op) = catalog
+        .operation(operation_id)
+        .unwrap_or_else(|| panic!("no operation {operation_id}"));
     let names: Vec<&str> = got.headers.keys().map(|k| k.as_str()).collect();
-    let observed = Observed { status: got.status, content_type: got.content_type.as_deref(), header_names: &names, body: got.text.as_bytes() };
+    let observed = Observed {
+        status: got.status,
+        content_type: got.content_type.as_deref(),
+        header_names: &names,
+        body: got.text.as_bytes(),
+    };
     let findings = check_response(op, observed, true);
-    assert!(findings.is_empty(), "{operation_id} answered {} {:?}, which breaks the spec: {findings:#?}", got.status, got.text);
+    assert!(
+        findings.is_empty(),
+        "{operation_id} answered {} {:?}, which breaks the spec: {findings:#?}",
+        got.status,
+        got.text
+    );
 }

@@ -70,5 +70,9 @@ pub fn header_carries(req: &MockRequest<'_>, name: &str, prefix: &str, token: &s
 
 /// Methods as an `Allow` header value.
 pub fn allow_header(methods: &[Method]) -> String {
-    methods.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ")
+    methods
+        .iter()
+        .map(|m| m.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -1,0 +1,68 @@
+//! Reporting outcomes: the terminal, JSON and JUnit reporters all read the
+//! same [`ScenarioOutcome`]s through one trait. Reports never hold secrets:
+//! the runner redacts them before an outcome exists.
+
+mod json;
+mod junit;
+mod terminal;
+
+use std::path::Path;
+
+pub use json::JsonReport;
+pub use junit::JunitReport;
+pub use terminal::TerminalReport;
+
+use crate::runner::{ScenarioOutcome, Verdict};
+
+/// Counts for the closing line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    pub unreachable: usize,
+}
+
+impl Summary {
+    /// Counts `outcomes`.
+    pub fn of(outcomes: &[ScenarioOutcome]) -> Summary {
+        let mut s = Summary::default();
+        for o in outcomes {
+            match o.verdict {
+                Verdict::Passed => s.passed += 1,
+                Verdict::Failed => s.failed += 1,
+                Verdict::Skipped(_) => s.skipped += 1,
+                Verdict::Unreachable => s.unreachable += 1,
+            }
+        }
+        s
+    }
+
+    /// `N passed, N failed, N skipped` (unreachable scenarios count as failed).
+    pub fn line(&self) -> String {
+        format!(
+            "{} passed, {} failed, {} skipped",
+            self.passed,
+            self.failed + self.unreachable,
+            self.skipped
+        )
+    }
+}
+
+/// Something that shows or stores outcomes.
+pub trait Reporter {
+    /// One scenario finished.
+    fn scenario_done(&mut self, _outcome: &ScenarioOutcome) {}
+    /// The run is over.
+    fn finish(&mut self, outcomes: &[ScenarioOutcome], summary: &Summary) -> std::io::Result<()>;
+}
+
+/// Writes `text` to `path` atomically: a temporary file renamed into place.
+pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
+}

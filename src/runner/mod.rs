@@ -1,0 +1,461 @@
+//! Runs scenarios against a [`Target`]: renders each step's request, sends
+//! it, checks the answer (contract, expectations, snapshot) and carries
+//! captures forward. The runner does not know whether the target is the
+//! built-in mock or a live service: the caller hands it base URLs.
+
+mod http;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::check::snapshot::{self, SnapshotCheck};
+use crate::check::{
+    Finding, Observed, Rule, check_response, expect::check_expectations, select::Selector,
+};
+use crate::scenario::template::{Vars, render, render_text};
+use crate::scenario::{Scenario, Step};
+use crate::spec::{Catalog, Operation, Spec};
+
+/// Where requests go and which credentials they carry.
+#[derive(Clone, Default)]
+pub struct Target {
+    /// Base URL per spec name (no trailing slash).
+    pub base_urls: BTreeMap<String, String>,
+    /// Base URL for specs without their own.
+    pub default_base_url: Option<String>,
+    /// Token per spec name.
+    pub tokens: BTreeMap<String, String>,
+    /// Token for specs without their own.
+    pub default_token: Option<String>,
+    /// A live service (not the built-in mock): destructive scenarios need opting in.
+    pub live: bool,
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Tokens are secrets: never printed.
+        f.debug_struct("Target")
+            .field("base_urls", &self.base_urls)
+            .field("default_base_url", &self.default_base_url)
+            .field("live", &self.live)
+            .finish()
+    }
+}
+
+impl Target {
+    fn base_url(&self, spec: Option<&str>) -> Option<&str> {
+        spec.and_then(|s| self.base_urls.get(s))
+            .or(self.default_base_url.as_ref())
+            .map(String::as_str)
+    }
+
+    fn token(&self, spec: &str) -> Option<&str> {
+        self.tokens
+            .get(spec)
+            .or(self.default_token.as_ref())
+            .map(String::as_str)
+    }
+
+    /// Every secret value, for redaction.
+    pub fn secrets(&self) -> Vec<String> {
+        self.tokens
+            .values()
+            .chain(&self.default_token)
+            .filter(|t| !t.is_empty())
+            .cloned()
+            .collect()
+    }
+}
+
+/// What to do with snapshots.
+#[derive(Debug, Clone)]
+pub enum SnapshotMode {
+    /// Do not snapshot (live targets, by default).
+    Off,
+    /// Compare with the files in `dir`; `update` writes them; `ci` writes nothing ever.
+    Files {
+        dir: PathBuf,
+        update: bool,
+        ci: bool,
+    },
+    /// Return the rendered snapshots to the caller (the `cargo test` harness hands them to insta).
+    Collect,
+}
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub timeout: Duration,
+    /// Retries after a connection error (never after an answer).
+    pub retries: u32,
+    /// Variables from the command line; they override scenario defaults.
+    pub vars: Vars,
+    /// `{{run_id}}`.
+    pub run_id: String,
+    pub snapshots: SnapshotMode,
+    /// The scenarios' root, for stable ids and snapshot names.
+    pub root: PathBuf,
+}
+
+/// One request and its answer, secrets redacted.
+#[derive(Debug, Clone, Serialize)]
+pub struct Exchange {
+    pub method: String,
+    pub url: String,
+    pub request_headers: Vec<(String, String)>,
+    pub request_body: Option<Value>,
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub response_headers: Vec<(String, String)>,
+    /// The body as text (lossy for binary).
+    pub body: String,
+    pub elapsed_ms: f64,
+}
+
+impl Exchange {
+    /// The body as JSON, if it is.
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_str(&self.body).ok()
+    }
+}
+
+/// Why a step did not produce a checked exchange.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", content = "message", rename_all = "kebab-case")]
+pub enum StepError {
+    /// The target could not be reached.
+    Unreachable(String),
+    /// The step could not be built (a capture it needs was never made).
+    NotRun(String),
+}
+
+/// The result of one step.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepOutcome {
+    pub label: String,
+    pub line: u64,
+    pub teardown: bool,
+    pub operation: Option<String>,
+    pub exchange: Option<Exchange>,
+    pub findings: Vec<Finding>,
+    pub error: Option<StepError>,
+    /// The rendered snapshot, in [`SnapshotMode::Collect`].
+    #[serde(skip)]
+    pub snapshot: Option<(String, String)>,
+}
+
+impl StepOutcome {
+    /// A step standing for an internal failure of vouch.
+    pub fn internal_error(message: &str) -> StepOutcome {
+        StepOutcome {
+            label: "vouch".into(),
+            line: 0,
+            teardown: false,
+            operation: None,
+            exchange: None,
+            findings: Vec::new(),
+            error: Some(StepError::NotRun(message.into())),
+            snapshot: None,
+        }
+    }
+
+    /// Whether the step passed.
+    pub fn passed(&self) -> bool {
+        self.findings.is_empty() && self.error.is_none()
+    }
+}
+
+/// How a scenario ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    Passed,
+    Failed,
+    Skipped(String),
+    Unreachable,
+}
+
+/// The result of one scenario.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioOutcome {
+    pub id: String,
+    pub name: String,
+    pub file: PathBuf,
+    pub tags: Vec<String>,
+    pub verdict: Verdict,
+    pub steps: Vec<StepOutcome>,
+    pub duration_ms: f64,
+}
+
+impl ScenarioOutcome {
+    /// An outcome for a scenario that was not run.
+    pub fn skipped(scenario: &Scenario, root: &std::path::Path, reason: String) -> Self {
+        ScenarioOutcome {
+            id: scenario.id(root),
+            name: scenario.name.clone(),
+            file: scenario.file.clone(),
+            tags: scenario.tags.clone(),
+            verdict: Verdict::Skipped(reason),
+            steps: Vec::new(),
+            duration_ms: 0.0,
+        }
+    }
+
+    /// Every finding of every step.
+    pub fn findings(&self) -> impl Iterator<Item = (&StepOutcome, &Finding)> {
+        self.steps
+            .iter()
+            .flat_map(|s| s.findings.iter().map(move |f| (s, f)))
+    }
+}
+
+/// Runs one scenario: its steps until one fails, then every teardown step.
+pub async fn run_scenario(
+    catalog: &Catalog,
+    scenario: &Scenario,
+    target: &Target,
+    options: &RunOptions,
+) -> ScenarioOutcome {
+    let started = Instant::now();
+    let client = http::client(options.timeout);
+    let secrets = target.secrets();
+    let mut vars: Vars = Vars::new();
+    vars.insert("run_id".into(), Value::String(options.run_id.clone()));
+    for (name, value) in &scenario.variables {
+        let value = options
+            .vars
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| render(value, &vars).unwrap_or_else(|_| value.clone()));
+        vars.insert(name.clone(), value);
+    }
+    vars.extend(options.vars.clone());
+    let id = scenario.id(&options.root);
+    let mut steps = Vec::new();
+    let mut failed = false;
+    let mut unreachable = false;
+    for (i, step) in scenario.steps.iter().enumerate() {
+        let context = StepContext {
+            catalog,
+            target,
+            options,
+            secrets: &secrets,
+            scenario_id: &id,
+            index: i,
+            teardown: false,
+        };
+        let outcome = context.run(step, &client, &mut vars).await;
+        unreachable |= matches!(outcome.error, Some(StepError::Unreachable(_)));
+        failed |= !outcome.passed();
+        steps.push(outcome);
+        if failed {
+            break;
+        }
+    }
+    if !unreachable {
+        for (i, step) in scenario.teardown.iter().enumerate() {
+            let context = StepContext {
+                catalog,
+                target,
+                options,
+                secrets: &secrets,
+                scenario_id: &id,
+                index: scenario.steps.len() + i,
+                teardown: true,
+            };
+            let outcome = context.run(step, &client, &mut vars).await;
+            // A teardown step whose captures never happened is skipped, not failed.
+            failed |= !outcome.passed() && !matches!(outcome.error, Some(StepError::NotRun(_)));
+            unreachable |= matches!(outcome.error, Some(StepError::Unreachable(_)));
+            steps.push(outcome);
+        }
+    }
+    let verdict = if unreachable {
+        Verdict::Unreachable
+    } else if failed {
+        Verdict::Failed
+    } else {
+        Verdict::Passed
+    };
+    ScenarioOutcome {
+        id,
+        name: scenario.name.clone(),
+        file: scenario.file.clone(),
+        tags: scenario.tags.clone(),
+        verdict,
+        steps,
+        duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+    }
+}
+
+struct StepContext<'a> {
+    catalog: &'a Catalog,
+    target: &'a Target,
+    options: &'a RunOptions,
+    secrets: &'a [String],
+    scenario_id: &'a str,
+    index: usize,
+    teardown: bool,
+}
+
+impl StepContext<'_> {
+    async fn run(&self, step: &Step, client: &reqwest::Client, vars: &mut Vars) -> StepOutcome {
+        let mut outcome = StepOutcome {
+            label: step.label(self.index),
+            line: step.line,
+            teardown: self.teardown,
+            operation: step.operation.clone(),
+            exchange: None,
+            findings: Vec::new(),
+            error: None,
+            snapshot: None,
+        };
+        let request = match http::build(self.catalog, step, vars) {
+            Ok(r) => r,
+            Err(e) => {
+                outcome.error = Some(StepError::NotRun(e));
+                return outcome;
+            }
+        };
+        let routed: Option<(&Spec, &Operation)> =
+            request.operation.and_then(|id| self.catalog.operation(id));
+        outcome.operation = routed.map(|(_, op)| op.id.clone());
+        let spec_name = routed.map(|(s, _)| s.name.as_str());
+        let Some(base) = self.target.base_url(spec_name) else {
+            outcome.error = Some(StepError::NotRun(format!(
+                "no base URL for spec `{}`",
+                spec_name.unwrap_or("-")
+            )));
+            return outcome;
+        };
+        let credential = match (step.auth, routed) {
+            (true, Some((spec, op))) => op.security.first().zip(self.target.token(&spec.name)),
+            _ => None,
+        };
+        let exchange = match http::send(
+            client,
+            base,
+            &request,
+            credential,
+            self.options.retries,
+            self.secrets,
+        )
+        .await
+        {
+            Ok(e) => e,
+            Err(e) => {
+                outcome.error = Some(StepError::Unreachable(e));
+                return outcome;
+            }
+        };
+        let expected_5xx = step
+            .expect
+            .status
+            .as_ref()
+            .is_some_and(|s| s.expects_server_error());
+        if let Some((_, op)) = routed {
+            let names: Vec<&str> = exchange
+                .response_headers
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .collect();
+            let observed = Observed {
+                status: exchange.status,
+                content_type: exchange.content_type.as_deref(),
+                header_names: &names,
+                body: exchange.body.as_bytes(),
+            };
+            outcome
+                .findings
+                .extend(check_response(op, observed, expected_5xx));
+        }
+        let op_id = outcome
+            .operation
+            .clone()
+            .unwrap_or_else(|| format!("{} {}", request.method, request.path));
+        outcome
+            .findings
+            .extend(check_expectations(&op_id, &step.expect, &exchange, vars));
+        self.capture(step, &exchange, vars, &op_id, &mut outcome.findings);
+        if step.snapshot.enabled() {
+            self.snapshot(step, routed, &exchange, &op_id, &mut outcome);
+        }
+        outcome.exchange = Some(exchange);
+        outcome
+    }
+
+    fn capture(
+        &self,
+        step: &Step,
+        exchange: &Exchange,
+        vars: &mut Vars,
+        op_id: &str,
+        findings: &mut Vec<Finding>,
+    ) {
+        let body = exchange.json().unwrap_or(Value::Null);
+        for (name, selector) in &step.capture {
+            let text = selector.as_str().unwrap_or_default();
+            match Selector::parse(text).ok().and_then(|s| s.select(&body)) {
+                Some(value) => {
+                    vars.insert(name.clone(), value);
+                }
+                None => findings.push(Finding {
+                    operation: op_id.to_string(),
+                    rule: Rule::Capture,
+                    pointer: text.to_string(),
+                    expected: format!("a value to capture as `{name}`"),
+                    actual: "nothing there".into(),
+                }),
+            }
+        }
+    }
+
+    fn snapshot(
+        &self,
+        step: &Step,
+        routed: Option<(&Spec, &Operation)>,
+        exchange: &Exchange,
+        op_id: &str,
+        outcome: &mut StepOutcome,
+    ) {
+        let name = snapshot::name(self.scenario_id, self.index);
+        let contents = snapshot::render(routed, exchange, step.snapshot.redactions(), self.secrets);
+        match &self.options.snapshots {
+            SnapshotMode::Off => {}
+            SnapshotMode::Collect => outcome.snapshot = Some((name, contents)),
+            SnapshotMode::Files { dir, update, ci } => {
+                let expression = format!("{} ({op_id})", outcome.label);
+                let source = self.scenario_source();
+                let check = SnapshotCheck {
+                    dir,
+                    name: &name,
+                    source: &source,
+                    expression: &expression,
+                    update: *update,
+                    ci: *ci,
+                };
+                if let Some(finding) = check.compare(op_id, &contents) {
+                    outcome.findings.push(finding);
+                }
+            }
+        }
+    }
+
+    fn scenario_source(&self) -> String {
+        format!("scenarios/{}.yaml", self.scenario_id)
+    }
+}
+
+/// Renders `text` with `vars`, naming the unset variable on failure.
+pub(crate) fn render_str(text: &str, vars: &Vars) -> Result<String, String> {
+    render_text(text, vars).map_err(|u| {
+        format!(
+            "variable `{}` is not set (the step that captures it did not run or found nothing)",
+            u.0
+        )
+    })
+}

@@ -1,0 +1,195 @@
+//! Running a set of scenarios: picks the target for each (a fresh built-in
+//! mock per scenario, or the live target), applies the safety rules for live
+//! targets, runs them in parallel and hands each outcome to the reporters.
+//! This is the wiring the CLI and the `cargo test` harness share; the runner
+//! itself never sees the mock.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::mock::{Fixtures, MockServer, MockState};
+use crate::runner::{RunOptions, ScenarioOutcome, Target, run_scenario};
+use crate::scenario::Scenario;
+use crate::spec::Catalog;
+
+/// Where scenarios run.
+#[derive(Clone)]
+pub enum TargetKind {
+    /// A fresh in-process mock per scenario, with these fixtures and this token.
+    Mock { fixtures: Fixtures, token: String },
+    /// A live service.
+    Live {
+        target: Target,
+        allow_destructive: bool,
+    },
+}
+
+impl TargetKind {
+    /// The live target from `VOUCH_BASE_URL`-style settings: `urls` are
+    /// `URL` (every spec) or `SPEC=URL`; tokens come from `VOUCH_TOKEN` and
+    /// `VOUCH_TOKEN_<SPEC>` in the environment, never from arguments.
+    pub fn live(
+        catalog: &Catalog,
+        urls: &[String],
+        allow_destructive: bool,
+    ) -> Result<TargetKind, String> {
+        let mut target = Target {
+            live: true,
+            ..Target::default()
+        };
+        for url in urls {
+            match url.split_once('=') {
+                Some((spec, u)) if !spec.contains('/') && !spec.contains(':') => {
+                    if catalog.spec(spec).is_none() {
+                        let names: Vec<&str> =
+                            catalog.specs().iter().map(|s| s.name.as_str()).collect();
+                        return Err(format!(
+                            "--base-url {spec}=...: no spec named `{spec}` (specs: {})",
+                            names.join(", ")
+                        ));
+                    }
+                    target
+                        .base_urls
+                        .insert(spec.to_string(), u.trim_end_matches('/').to_string());
+                }
+                _ => target.default_base_url = Some(url.trim_end_matches('/').to_string()),
+            }
+        }
+        for url in target.base_urls.values().chain(&target.default_base_url) {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(format!(
+                    "--base-url `{url}` must start with http:// or https://"
+                ));
+            }
+        }
+        target.default_token = std::env::var("VOUCH_TOKEN").ok().filter(|t| !t.is_empty());
+        for spec in catalog.specs() {
+            if let Ok(token) = std::env::var(token_variable(&spec.name))
+                && !token.is_empty()
+            {
+                target.tokens.insert(spec.name.clone(), token);
+            }
+        }
+        Ok(TargetKind::Live {
+            target,
+            allow_destructive,
+        })
+    }
+}
+
+/// `VOUCH_TOKEN_HUAWEI_APIG` for `huawei-apig`.
+pub fn token_variable(spec: &str) -> String {
+    format!(
+        "VOUCH_TOKEN_{}",
+        spec.to_ascii_uppercase().replace(['-', '.'], "_")
+    )
+}
+
+/// Whether scenario `id` belongs to shard `k` of `n` (1-based), stably.
+pub fn in_shard(id: &str, shard: Option<(u32, u32)>) -> bool {
+    let Some((k, n)) = shard else { return true };
+    // FNV-1a: stable across runs and platforms.
+    let hash = id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    hash % u64::from(n) == u64::from(k - 1)
+}
+
+/// Runs one scenario on its target.
+pub async fn run_one(
+    catalog: &Arc<Catalog>,
+    scenario: &Scenario,
+    kind: &TargetKind,
+    options: &RunOptions,
+) -> ScenarioOutcome {
+    match kind {
+        TargetKind::Live {
+            target,
+            allow_destructive,
+        } => {
+            if scenario.has_tag("destructive") && !allow_destructive {
+                return ScenarioOutcome::skipped(
+                    scenario,
+                    &options.root,
+                    "destructive: pass --allow-destructive to run it against a live target".into(),
+                );
+            }
+            run_scenario(catalog, scenario, target, options).await
+        }
+        TargetKind::Mock { fixtures, token } => {
+            let state = MockState::new(catalog.clone(), fixtures.clone(), token.clone());
+            let server = match MockServer::start(state, ([127, 0, 0, 1], 0).into()).await {
+                Ok(s) => s,
+                Err(e) => {
+                    return ScenarioOutcome::skipped(
+                        scenario,
+                        &options.root,
+                        format!("could not start the built-in mock: {e}"),
+                    );
+                }
+            };
+            let target = Target {
+                default_base_url: Some(server.url()),
+                default_token: Some(token.clone()),
+                base_urls: BTreeMap::new(),
+                tokens: BTreeMap::new(),
+                live: false,
+            };
+            run_scenario(catalog, scenario, &target, options).await
+        }
+    }
+}
+
+/// Runs `scenarios` with at most `jobs` at once; `on_done` sees each outcome as it finishes.
+pub async fn run_all(
+    catalog: Arc<Catalog>,
+    scenarios: Vec<Scenario>,
+    kind: TargetKind,
+    options: RunOptions,
+    jobs: usize,
+    mut on_done: impl FnMut(&ScenarioOutcome),
+) -> Vec<ScenarioOutcome> {
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(jobs.max(1)));
+    let kind = Arc::new(kind);
+    let options = Arc::new(options);
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, scenario) in scenarios.into_iter().enumerate() {
+        let (catalog, kind, options, semaphore) = (
+            catalog.clone(),
+            kind.clone(),
+            options.clone(),
+            semaphore.clone(),
+        );
+        tasks.spawn(async move {
+            let _permit = semaphore.acquire_owned().await;
+            let run = std::panic::AssertUnwindSafe(run_one(&catalog, &scenario, &kind, &options));
+            let outcome = futures_util::FutureExt::catch_unwind(run).await.unwrap_or_else(|_| {
+                let mut failed = ScenarioOutcome::skipped(&scenario, &options.root, String::new());
+                failed.verdict = crate::runner::Verdict::Failed;
+                failed.steps.push(crate::runner::StepOutcome::internal_error("vouch itself failed while running this scenario (a bug: please report it)"));
+                failed
+            });
+            (index, outcome)
+        });
+    }
+    let mut outcomes: Vec<(usize, ScenarioOutcome)> = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        if let Ok((index, outcome)) = joined {
+            on_done(&outcome);
+            outcomes.push((index, outcome));
+        }
+    }
+    outcomes.sort_by_key(|(i, _)| *i);
+    outcomes.into_iter().map(|(_, o)| o).collect()
+}
+
+/// A run id unique enough for resource names: 8 random hex digits.
+pub fn new_run_id() -> String {
+    crate::mock::random::hex_id(8)
+}
+
+/// The scenarios root used for ids when none is given.
+pub fn default_root() -> PathBuf {
+    PathBuf::from("scenarios")
+}
