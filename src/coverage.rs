@@ -12,15 +12,24 @@ use crate::spec::{Catalog, Method, Routed, StatusKey};
 #[derive(Debug, Clone)]
 pub struct SpecCoverage {
     pub spec: String,
-    /// (operationId, exercised, [(declared status, exercised)]).
-    pub operations: Vec<(String, bool, Vec<(StatusKey, bool)>)>,
+    pub operations: Vec<OperationCoverage>,
+}
+
+/// Coverage of one operation.
+#[derive(Debug, Clone)]
+pub struct OperationCoverage {
+    pub id: String,
+    /// Whether any step calls it.
+    pub exercised: bool,
+    /// Each declared status, and whether a step expects it.
+    pub statuses: Vec<(StatusKey, bool)>,
 }
 
 impl SpecCoverage {
     /// Share of operations exercised (1.0 for a spec without operations).
     pub fn operation_share(&self) -> f64 {
         share(
-            self.operations.iter().filter(|o| o.1).count(),
+            self.operations.iter().filter(|o| o.exercised).count(),
             self.operations.len(),
         )
     }
@@ -30,7 +39,7 @@ impl SpecCoverage {
         let all: Vec<bool> = self
             .operations
             .iter()
-            .flat_map(|o| o.2.iter().map(|s| s.1))
+            .flat_map(|o| o.statuses.iter().map(|s| s.1))
             .collect();
         share(all.iter().filter(|&&b| b).count(), all.len())
     }
@@ -90,11 +99,11 @@ pub fn measure(catalog: &Catalog, scenarios: &[Scenario]) -> CoverageReport {
                             (r.status, hit)
                         })
                         .collect();
-                    (
-                        op.id.clone(),
-                        exercised.contains(&(op.id.clone(), None)),
+                    OperationCoverage {
+                        id: op.id.clone(),
+                        exercised: exercised.contains(&(op.id.clone(), None)),
                         statuses,
-                    )
+                    }
                 })
                 .collect(),
         })
@@ -117,11 +126,11 @@ fn operation_of(catalog: &Catalog, step: &Step) -> Option<String> {
 impl fmt::Display for CoverageReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for spec in &self.specs {
-            let ops_hit = spec.operations.iter().filter(|o| o.1).count();
+            let ops_hit = spec.operations.iter().filter(|o| o.exercised).count();
             let pairs: Vec<bool> = spec
                 .operations
                 .iter()
-                .flat_map(|o| o.2.iter().map(|s| s.1))
+                .flat_map(|o| o.statuses.iter().map(|s| s.1))
                 .collect();
             writeln!(
                 f,
@@ -134,7 +143,12 @@ impl fmt::Display for CoverageReport {
                 pairs.len(),
                 spec.status_share() * 100.0
             )?;
-            for (op, hit, statuses) in &spec.operations {
+            for OperationCoverage {
+                id: op,
+                exercised: hit,
+                statuses,
+            } in &spec.operations
+            {
                 let missing: Vec<String> = statuses
                     .iter()
                     .filter(|s| !s.1)

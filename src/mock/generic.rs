@@ -139,7 +139,8 @@ fn item(
     let items = state.collections.entry(collection.to_string()).or_default();
     let same = |v: &Value| match v.get(id_name) {
         Some(Value::String(s)) => s == id,
-        Some(other) => *other == Value::String(id.to_string()) || other.to_string() == id,
+        Some(Value::Number(n)) => id.parse::<i64>().ok() == n.as_i64(),
+        Some(_) => false,
         None => false,
     };
     let Some(at) = items.iter().position(same) else {

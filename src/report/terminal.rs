@@ -75,7 +75,7 @@ impl TerminalReport {
                     format!(" at {}", f.pointer)
                 };
                 if f.rule == Rule::Snapshot && f.expected.contains('\n') {
-                    out.push(format!("    snapshot differs (- stored, + actual):"));
+                    out.push("    snapshot differs (- stored, + actual):".to_string());
                     out.extend(self.diff(&f.expected, &f.actual));
                 } else {
                     out.push(format!(

@@ -5,6 +5,8 @@
 
 mod http;
 
+pub use http::client;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

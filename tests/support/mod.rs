@@ -33,10 +33,7 @@ pub async fn start_mock() -> MockServer {
 
 /// A client whose every request ends within 5 seconds.
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap()
+    vouch::runner::client(Duration::from_secs(5))
 }
 
 /// A response read whole: status, content type and body.

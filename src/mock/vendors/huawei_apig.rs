@@ -1,26 +1,310 @@
-//! HuaweiApig: state rules, auth and error envelope (see `../shared/vendor-notes.md`).
+//! Huawei Cloud APIG: the custom inbound (ingress) ports of dedicated gateways
+//! (`specs/huawei-apig.yaml`, vendor-notes "Huawei Cloud APIG: custom ingress ports").
+//!
+//! Owns every path `/v2/{project_id}/apigw/...`. The rules it keeps:
+//! - `X-Auth-Token` must carry the token exactly, else 401 APIC.7102;
+//! - every error is `{"error_code","error_msg"}`; a request breaking the spec is
+//!   400 APIC.7211 "Parameter value does not match the rules, parameter name[<field>]";
+//! - an unknown project or gateway is 404 APIC.7302 "Instance not found";
+//!   an unknown path under the prefix is 404 APIC.7300 "API not found";
+//! - add answers 201 with a fresh 32-hex `ingress_port_id` and status `normal`; the
+//!   port must be in 1024..49151 (the spec's range, so the default ports 80 and 443
+//!   can never be added, listed or deleted as custom ports); a port number carries
+//!   one protocol per gateway, so adding a number already present (with either
+//!   protocol) is refused with 400 APIC.7200;
+//! - list filters by `protocol` and `ingress_port` and pages with `offset`/`limit`,
+//!   clamped as the server does (offset < 0 -> 0, limit <= 0 -> 20, limit > 500 -> 500);
+//!   `size` counts the page, `total` every match;
+//! - delete answers 204 with no body; an absent (or already deleted) port is 400 APIC.7200;
+//! - bound domains come from the fixtures, paged the same way and filtered by
+//!   `domain_name`; an unknown port is 400 APIC.7200 as for delete.
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{Value, json};
 
-use super::Vendor;
+use super::{Vendor, header_carries};
+use crate::mock::random;
 use crate::mock::reply::Reply;
 use crate::mock::request::{MockRequest, RequestProblem};
 use crate::mock::store::Store;
 
-/// Seed data for HuaweiApig.
+/// Seed data: the one project and its gateway instances.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Fixtures {}
+pub struct Fixtures {
+    /// The project every gateway belongs to; any other project id is unknown.
+    #[serde(default)]
+    pub project_id: String,
+    #[serde(default)]
+    pub instances: Vec<Instance>,
+}
 
-/// What the HuaweiApig mock remembers.
+/// A dedicated gateway and its custom inbound ports.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Instance {
+    pub instance_id: String,
+    #[serde(default)]
+    pub ingress_ports: Vec<IngressPort>,
+}
+
+/// One custom inbound port, with the API-group domains bound to it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngressPort {
+    pub ingress_port_id: String,
+    pub protocol: Protocol,
+    pub ingress_port: u16,
+    #[serde(default)]
+    pub status: PortStatus,
+    #[serde(default)]
+    pub domains: Vec<BoundDomain>,
+}
+
+/// The protocol of an inbound port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Protocol {
+    Http,
+    Https,
+}
+
+/// Whether an inbound port works.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PortStatus {
+    #[default]
+    Normal,
+    Abnormal,
+}
+
+/// A domain name of an API group that uses an inbound port.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoundDomain {
+    pub group_id: String,
+    pub group_name: String,
+    pub domain_name: String,
+}
+
+/// What the HuaweiApig mock remembers: the fixtures' gateways and their ports as they change.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct State {}
+pub struct State {
+    project_id: String,
+    instances: Vec<Instance>,
+}
 
 impl State {
     /// State holding exactly the fixtures.
-    pub fn new(_fixtures: &Fixtures) -> State {
-        State {}
+    pub fn new(fixtures: &Fixtures) -> State {
+        State {
+            project_id: fixtures.project_id.clone(),
+            instances: fixtures.instances.clone(),
+        }
+    }
+
+    /// The gateway the request's path names, or the vendor's 404.
+    fn instance_mut(&mut self, req: &MockRequest<'_>) -> Result<&mut Instance, Reply> {
+        let project_known = req.path_param("project_id") == Some(self.project_id.as_str());
+        let instance_id = req.path_param("instance_id");
+        self.instances
+            .iter_mut()
+            .find(|i| project_known && Some(i.instance_id.as_str()) == instance_id)
+            .ok_or_else(|| apig_error(404, "APIC.7302", "Instance not found"))
+    }
+}
+
+impl Protocol {
+    fn parse(text: &str) -> Option<Protocol> {
+        match text {
+            "HTTP" => Some(Protocol::Http),
+            "HTTPS" => Some(Protocol::Https),
+            _ => None,
+        }
+    }
+}
+
+impl IngressPort {
+    /// The port as the API shows it (without its domains).
+    fn wire(&self) -> Value {
+        json!({
+            "protocol": self.protocol,
+            "ingress_port": self.ingress_port,
+            "ingress_port_id": self.ingress_port_id,
+            "status": self.status,
+        })
+    }
+}
+
+/// `offset`/`limit` after the server's clamping.
+struct Page {
+    offset: usize,
+    limit: usize,
+}
+
+const DEFAULT_LIMIT: usize = 20;
+const MAX_LIMIT: usize = 500;
+
+impl Page {
+    fn of(req: &MockRequest<'_>) -> Page {
+        let number = |name| {
+            req.query_param(name)
+                .and_then(|v| v.trim().parse::<i64>().ok())
+        };
+        let offset = usize::try_from(number("offset").unwrap_or(0).max(0)).unwrap_or(usize::MAX);
+        let limit = match number("limit").and_then(|l| usize::try_from(l).ok()) {
+            Some(0) | None => DEFAULT_LIMIT,
+            Some(l) => l.min(MAX_LIMIT),
+        };
+        Page { offset, limit }
+    }
+
+    /// This page of `items`, with the number of all of them.
+    fn cut<T>(&self, items: Vec<T>) -> (Vec<T>, usize) {
+        let total = items.len();
+        (
+            items
+                .into_iter()
+                .skip(self.offset)
+                .take(self.limit)
+                .collect(),
+            total,
+        )
+    }
+}
+
+/// The APIG error envelope.
+fn apig_error(status: u16, code: &str, message: impl Into<String>) -> Reply {
+    Reply::json(
+        status,
+        json!({"error_code": code, "error_msg": message.into()}),
+    )
+}
+
+/// 400 APIC.7211 naming the parameter that breaks the rules.
+fn rule_broken(field: &str) -> Reply {
+    apig_error(
+        400,
+        "APIC.7211",
+        format!("Parameter value does not match the rules, parameter name[{field}]"),
+    )
+}
+
+/// 400 APIC.7200 for a port id the gateway does not have (what the SDK and Terraform test for on delete).
+fn port_absent(id: &str) -> Reply {
+    apig_error(
+        400,
+        "APIC.7200",
+        format!("The ingress port does not exist, ingress_port_id[{id}]"),
+    )
+}
+
+/// A handler's answer; `Err` is an error answer that ends the request early (`?`).
+type Answer = Result<Reply, Reply>;
+
+/// A body `ingress_port` already checked against 1024..49151 by the spec (it may arrive as `8080.0`).
+fn port_number(value: Option<&Value>) -> Option<u16> {
+    let number = value?.as_f64()?;
+    (number.fract() == 0.0 && (1024.0..=49151.0).contains(&number)).then_some(number as u16)
+}
+
+fn add_port(req: &MockRequest<'_>, state: &mut State) -> Answer {
+    let instance = state.instance_mut(req)?;
+    let protocol = req
+        .body_field("protocol")
+        .and_then(Value::as_str)
+        .and_then(Protocol::parse)
+        .ok_or_else(|| rule_broken("protocol"))?;
+    let number =
+        port_number(req.body_field("ingress_port")).ok_or_else(|| rule_broken("ingress_port"))?;
+    if instance
+        .ingress_ports
+        .iter()
+        .any(|p| p.ingress_port == number)
+    {
+        // One protocol per port number on a gateway (doc). The status and code of this refusal
+        // are not documented: 400 is the only client error the add declares besides auth and
+        // not-found, and APIC.7200 is the code the SDK/Terraform see for the sibling "port does
+        // not exist" on delete. Unverified against the closed server.
+        return Err(apig_error(
+            400,
+            "APIC.7200",
+            format!("The ingress port already exists, ingress_port[{number}]"),
+        ));
+    }
+    let port = IngressPort {
+        ingress_port_id: random::hex_id(32),
+        protocol,
+        ingress_port: number,
+        status: PortStatus::Normal,
+        domains: Vec::new(),
+    };
+    let body = port.wire();
+    instance.ingress_ports.push(port);
+    Ok(Reply::json(201, body))
+}
+
+fn list_ports(req: &MockRequest<'_>, state: &mut State) -> Answer {
+    let instance = state.instance_mut(req)?;
+    let protocol = req.query_param("protocol").and_then(Protocol::parse);
+    let number = req
+        .query_param("ingress_port")
+        .and_then(|v| v.trim().parse::<u16>().ok());
+    let matching: Vec<Value> = instance
+        .ingress_ports
+        .iter()
+        .filter(|p| protocol.is_none_or(|want| p.protocol == want))
+        .filter(|p| number.is_none_or(|want| p.ingress_port == want))
+        .map(IngressPort::wire)
+        .collect();
+    let (page, total) = Page::of(req).cut(matching);
+    Ok(Reply::json(
+        200,
+        json!({"size": page.len(), "total": total, "ingress_port_infos": page}),
+    ))
+}
+
+fn delete_port(req: &MockRequest<'_>, state: &mut State) -> Answer {
+    let instance = state.instance_mut(req)?;
+    let id = req.path_param("ingress_port_id").unwrap_or_default();
+    let index = instance
+        .ingress_ports
+        .iter()
+        .position(|p| p.ingress_port_id == id)
+        .ok_or_else(|| port_absent(id))?;
+    instance.ingress_ports.remove(index);
+    Ok(Reply::empty(204))
+}
+
+fn list_domains(req: &MockRequest<'_>, state: &mut State) -> Answer {
+    let instance = state.instance_mut(req)?;
+    let id = req.path_param("ingress_port_id").unwrap_or_default();
+    let port = instance
+        .ingress_ports
+        .iter()
+        .find(|p| p.ingress_port_id == id)
+        .ok_or_else(|| port_absent(id))?;
+    let name = req.query_param("domain_name");
+    let matching: Vec<&BoundDomain> = port
+        .domains
+        .iter()
+        .filter(|d| name.is_none_or(|n| d.domain_name == n))
+        .collect();
+    let (page, total) = Page::of(req).cut(matching);
+    Ok(Reply::json(
+        200,
+        json!({"size": page.len(), "total": total, "domain_infos": page}),
+    ))
+}
+
+/// The error code APIG sends with a status when nothing more specific is known.
+fn code_for(status: u16) -> &'static str {
+    match status {
+        400 => "APIC.7211",
+        401 => "APIC.7102",
+        403 => "APIC.7106",
+        404 => "APIC.7302",
+        _ => "APIC.9000",
     }
 }
 
@@ -32,31 +316,52 @@ impl Vendor for HuaweiApig {
         "huawei-apig"
     }
 
-    fn owns_path(&self, _path: &str) -> bool {
-        false
+    fn owns_path(&self, path: &str) -> bool {
+        let mut segments = path.split('/');
+        segments.next() == Some("")
+            && segments.next() == Some("v2")
+            && segments.next().is_some()
+            && segments.next() == Some("apigw")
     }
 
     fn not_found(&self, _path: &str) -> Reply {
-        Reply::text(404, "404 page not found")
+        apig_error(404, "APIC.7300", "API not found")
     }
 
     fn method_not_allowed(&self) -> Reply {
-        Reply::text(405, "Method Not Allowed")
+        apig_error(405, "APIC.7300", "Method not allowed")
     }
 
-    fn authenticate(&self, _req: &MockRequest<'_>, _token: &str) -> Option<Reply> {
-        None
+    fn authenticate(&self, req: &MockRequest<'_>, token: &str) -> Option<Reply> {
+        (!header_carries(req, "x-auth-token", "", token)).then(|| {
+            apig_error(
+                401,
+                "APIC.7102",
+                "Incorrect token or token resolution failed",
+            )
+        })
     }
 
     fn invalid_request(&self, _req: &MockRequest<'_>, problem: &RequestProblem) -> Reply {
-        self.error(400, &problem.message())
+        rule_broken(problem.field().filter(|f| !f.is_empty()).unwrap_or("body"))
     }
 
     fn error(&self, status: u16, message: &str) -> Reply {
-        Reply::json(status, json!({"message": message}))
+        apig_error(status, code_for(status), message)
     }
 
-    fn handle(&self, _req: &MockRequest<'_>, _store: &mut Store) -> Reply {
-        self.error(501, "not implemented yet")
+    fn handle(&self, req: &MockRequest<'_>, store: &mut Store) -> Reply {
+        let state = &mut store.huawei_apig;
+        let answer = match req.operation.id.as_str() {
+            "huawei-apig.addIngressPort" => add_port(req, state),
+            "huawei-apig.listIngressPorts" => list_ports(req, state),
+            "huawei-apig.deleteIngressPort" => delete_port(req, state),
+            "huawei-apig.listIngressPortDomains" => list_domains(req, state),
+            other => Err(self.error(
+                500,
+                &format!("operation {other} is not modelled by the mock"),
+            )),
+        };
+        answer.unwrap_or_else(|error| error)
     }
 }

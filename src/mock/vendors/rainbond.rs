@@ -1,28 +1,45 @@
-//! Rainbond: state rules, auth and error envelope (see `../shared/vendor-notes.md`).
+//! Rainbond console OpenAPI, component ports (`specs/rainbond.yaml`), following
+//! `../shared/vendor-notes.md` (checked against goodrain/rainbond-console).
+//!
+//! Owns the teams, regions, apps, components and ports of the fixtures
+//! ([`model`]) and serves list, add, update and delete ([`ports`]). Rules:
+//! - Replies use the console envelope `{"code","msg","msg_show","data":{"bean","list"}}`
+//!   (HTTP 200 for all four operations, POST included); business failures use it
+//!   with `code` = the business code ([`envelope`]).
+//! - The path resolves like `TeamAppServiceAPIView`: team by id or name, region,
+//!   app, component by id or alias; each unknown part is a 404 in the envelope; a
+//!   component of another app is 404 "component not belong to this app".
+//! - POST: protocol defaults to http, alias to the service alias upper-cased with
+//!   `-` as `_` plus the port; port 0 or null protocol 400 "params error";
+//!   duplicate 409 (code 20501); outside 1..65535 412; alias not matching
+//!   `^[A-Z][A-Z0-9_]*$` 400. New ports: `mapping_port` = `container_port`,
+//!   `lb_mapping_port` 0, outer closed, the component's shared `k8s_service_name`.
+//! - PUT actions with their preconditions (open_outer needs inner open, close_inner
+//!   refused while outer open, open_inner needs an alias, change_protocol leaves
+//!   http only while outer is closed, change_port_alias checks the alias and
+//!   writes `k8s_service_name` to every port); unknown port 404.
+//! - DELETE refused with 409 while inner or outer is open; unknown port 404.
+//! - Serializer errors (the core's validation problems) are 400 `ValidationError`
+//!   naming the field in `err`; a bad path parameter is the router's 404.
+//! - `Authorization: <access key>` (raw, no scheme), else 401 "No token".
+//! - Unknown path under `/openapi/v1/`: DRF's 404 "Not found." in the envelope.
 
-use serde::{Deserialize, Serialize};
-use serde_json::json;
+mod envelope;
+mod model;
+mod ports;
 
-use super::Vendor;
+pub use model::{Fixtures, State};
+
+use super::{Vendor, header_carries};
 use crate::mock::reply::Reply;
 use crate::mock::request::{MockRequest, RequestProblem};
 use crate::mock::store::Store;
+use envelope::{
+    NON_FIELD_ERRORS, NOT_FOUND, authentication_failed, drf_error, failure, validation_error,
+};
 
-/// Seed data for Rainbond.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Fixtures {}
-
-/// What the Rainbond mock remembers.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct State {}
-
-impl State {
-    /// State holding exactly the fixtures.
-    pub fn new(_fixtures: &Fixtures) -> State {
-        State {}
-    }
-}
+/// Every console OpenAPI path starts here.
+const PREFIX: &str = "/openapi/v1/";
 
 /// The Rainbond vendor.
 pub struct Rainbond;
@@ -32,31 +49,85 @@ impl Vendor for Rainbond {
         "rainbond"
     }
 
-    fn owns_path(&self, _path: &str) -> bool {
-        false
+    fn owns_path(&self, path: &str) -> bool {
+        path.starts_with(PREFIX)
     }
 
     fn not_found(&self, _path: &str) -> Reply {
-        Reply::text(404, "404 page not found")
+        drf_error(404, NOT_FOUND)
     }
 
     fn method_not_allowed(&self) -> Reply {
-        Reply::text(405, "Method Not Allowed")
+        drf_error(405, "Method not allowed.")
     }
 
-    fn authenticate(&self, _req: &MockRequest<'_>, _token: &str) -> Option<Reply> {
-        None
+    fn authenticate(&self, req: &MockRequest<'_>, token: &str) -> Option<Reply> {
+        (!header_carries(req, "authorization", "", token))
+            .then(|| authentication_failed("No token"))
     }
 
-    fn invalid_request(&self, _req: &MockRequest<'_>, problem: &RequestProblem) -> Reply {
-        self.error(400, &problem.message())
+    fn invalid_request(&self, req: &MockRequest<'_>, problem: &RequestProblem) -> Reply {
+        match problem {
+            RequestProblem::MissingParameter { .. } | RequestProblem::InvalidParameter { .. } => {
+                self.not_found(&req.path)
+            }
+            RequestProblem::MissingBody => {
+                let required = required_fields(req)
+                    .into_iter()
+                    .map(|f| (f, "This field is required.".to_string()));
+                validation_error(&required.collect::<Vec<_>>())
+            }
+            RequestProblem::InvalidBody { reason, .. } => validation_error(&[(
+                problem.field().unwrap_or(NON_FIELD_ERRORS),
+                serializer_message(reason),
+            )]),
+            other => validation_error(&[(NON_FIELD_ERRORS, other.message())]),
+        }
     }
 
     fn error(&self, status: u16, message: &str) -> Reply {
-        Reply::json(status, json!({"message": message}))
+        match status {
+            401 => authentication_failed(message),
+            _ => failure(status, message, message),
+        }
     }
 
-    fn handle(&self, _req: &MockRequest<'_>, _store: &mut Store) -> Reply {
-        self.error(501, "not implemented yet")
+    fn handle(&self, req: &MockRequest<'_>, store: &mut Store) -> Reply {
+        let state = &mut store.rainbond;
+        let answer = match req.operation.id.as_str() {
+            "rainbond.listPorts" => ports::list_ports(state, req),
+            "rainbond.addPort" => ports::add_port(state, req),
+            "rainbond.updatePort" => ports::update_port(state, req),
+            "rainbond.deletePort" => ports::delete_port(state, req),
+            _ => Err(self.not_found(&req.path)),
+        };
+        answer.unwrap_or_else(|refusal| refusal)
+    }
+}
+
+/// The body fields the operation requires (what DRF reports for an empty body).
+fn required_fields<'r>(req: &'r MockRequest<'_>) -> Vec<&'r str> {
+    let schema = req
+        .operation
+        .request_body
+        .as_ref()
+        .and_then(|b| b.content.first())
+        .and_then(|m| m.schema.as_ref());
+    let required = schema
+        .and_then(|s| s.source.get("required"))
+        .and_then(|r| r.as_array());
+    required
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f.as_str())
+        .collect()
+}
+
+/// DRF's wording for a missing field; other schema findings as the core words them.
+fn serializer_message(reason: &str) -> String {
+    if reason.ends_with(" is a required property") {
+        "This field is required.".into()
+    } else {
+        reason.to_string()
     }
 }

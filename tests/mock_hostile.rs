@@ -1,0 +1,154 @@
+//! No input panics or hangs the mock: a corpus of hostile requests goes to
+//! every route of every vendor, with a valid credential so it reaches
+//! validation. Each must be answered within a second, in the vendor's way
+//! (a 4xx, or the 500 that Zadig's own server gives for a malformed body,
+//! per vendor-notes), never by a contract violation of the mock itself, and
+//! must leave the state unchanged.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use support::{catalog, client, start_mock};
+use vouch::mock::DEFAULT_TOKEN;
+use vouch::spec::{Credential, Operation, ParameterLocation};
+
+/// A concrete path for `op`, each path parameter filled with `fill`.
+fn path_for(op: &Operation, fill: &str) -> String {
+    op.parameters
+        .iter()
+        .filter(|p| p.location == ParameterLocation::Path)
+        .fold(op.path.clone(), |path, p| {
+            path.replace(&format!("{{{}}}", p.name), fill)
+        })
+}
+
+fn with_credential(op: &Operation, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    match op.security.first() {
+        Some(Credential::Header { name, prefix }) => {
+            request.header(name.as_str(), format!("{prefix}{DEFAULT_TOKEN}"))
+        }
+        Some(Credential::Query { .. }) | None => request,
+    }
+}
+
+/// (what, body bytes, content type)
+fn hostile_bodies() -> Vec<(&'static str, Vec<u8>, &'static str)> {
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    vec![
+        ("truncated JSON", br#"{"port": 80, "protocol": "#.to_vec(), "application/json"),
+        ("deep nesting", deep.into_bytes(), "application/json"),
+        ("huge numbers", br#"{"port": 1e400, "ingress_port": 99999999999999999999999999, "target_replicas": -1e308}"#.to_vec(), "application/json"),
+        ("invalid UTF-8", vec![b'{', b'"', 0xff, 0xfe, b'"', b':', b'1', b'}'], "application/json"),
+        ("not JSON at all", b"<xml>nope</xml>".to_vec(), "application/xml"),
+        ("JSON array", b"[1,2,3]".to_vec(), "application/json"),
+        ("over 1 MiB", vec![b' '; 1024 * 1024 + 10], "application/json"),
+    ]
+}
+
+/// Whether `status` is an acceptable answer to a hostile request for `vendor`.
+fn acceptable(vendor: &str, status: u16, body: &str) -> bool {
+    (400..500).contains(&status)
+        || (vendor == "zadig" && status == 500 && body.contains("Internal Error"))
+        || (vendor == "zstack" && status == 503 && body.contains("\"error\""))
+        || (200..300).contains(&status)
+}
+
+#[tokio::test]
+async fn hostile_requests_get_vendor_answers_within_a_second_and_change_nothing() {
+    let mock = start_mock().await;
+    let http = client();
+    let before = http
+        .get(format!("{}/__vouch/state", mock.url()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let catalog = catalog();
+    let mut failures = Vec::new();
+    let absurd_query: String = (0..1_000)
+        .map(|i| format!("k{i}=%FF%FE{i}&projectKey=%00&"))
+        .collect::<String>()
+        + &"x".repeat(10_000);
+    for (spec, op) in catalog.operations() {
+        let vendor = spec.vendor.clone().unwrap_or_default();
+        let method = Method::from_bytes(op.method.as_str().as_bytes()).unwrap();
+        let mut requests: Vec<(String, reqwest::RequestBuilder)> = Vec::new();
+        let url = format!("{}{}", mock.url(), path_for(op, "vouch-hostile"));
+        for (what, body, content_type) in hostile_bodies() {
+            // Only write operations take bodies; a GET with a body must not hurt either.
+            requests.push((
+                what.to_string(),
+                http.request(method.clone(), &url)
+                    .header("content-type", content_type)
+                    .body(body),
+            ));
+        }
+        let odd_path = format!("{}{}", mock.url(), path_for(op, "%FF%FE%00..%2F"));
+        requests.push((
+            "invalid UTF-8 in the path".into(),
+            http.request(method.clone(), odd_path),
+        ));
+        requests.push((
+            "absurd query string".into(),
+            http.request(method.clone(), format!("{url}?{absurd_query}")),
+        ));
+        requests.push((
+            "repeated headers".into(),
+            http.request(method.clone(), &url)
+                .header("content-type", "application/json")
+                .header("content-type", "text/plain")
+                .header("x-auth-token", "a")
+                .header("x-auth-token", "b"),
+        ));
+        for (what, request) in requests {
+            let started = Instant::now();
+            let answer = with_credential(op, request)
+                .timeout(Duration::from_secs(5))
+                .send()
+                .await;
+            let elapsed = started.elapsed();
+            let where_ = format!("{} ({} {}) {what}", op.id, op.method, op.path);
+            match answer {
+                Err(e) => failures.push(format!(
+                    "{where_}: no answer: {}",
+                    e.to_string().chars().take(200).collect::<String>()
+                )),
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let violation = response
+                        .headers()
+                        .contains_key("x-vouch-contract-violation");
+                    let body = response.text().await.unwrap_or_default();
+                    if violation || !acceptable(&vendor, status, &body) {
+                        failures.push(format!(
+                            "{where_}: {status} {}",
+                            body.chars().take(300).collect::<String>()
+                        ));
+                    }
+                }
+            }
+            if elapsed > Duration::from_secs(1) {
+                failures.push(format!("{where_}: took {elapsed:?}"));
+            }
+        }
+    }
+    let after = http
+        .get(format!("{}/__vouch/state", mock.url()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        failures.is_empty(),
+        "{} hostile requests answered badly:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert_eq!(before, after, "hostile requests changed the state");
+}
