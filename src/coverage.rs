@@ -123,6 +123,20 @@ fn operation_of(catalog: &Catalog, step: &Step) -> Option<String> {
     }
 }
 
+impl CoverageReport {
+    /// Share of all operations exercised, over every spec.
+    pub fn operation_share(&self) -> f64 {
+        let ops: Vec<&OperationCoverage> = self.specs.iter().flat_map(|s| &s.operations).collect();
+        share(ops.iter().filter(|o| o.exercised).count(), ops.len())
+    }
+
+    /// Share of all declared (operation, status) pairs exercised, over every spec.
+    pub fn status_share(&self) -> f64 {
+        let pairs: Vec<bool> = self.specs.iter().flat_map(|s| &s.operations).flat_map(|o| o.statuses.iter().map(|s| s.1)).collect();
+        share(pairs.iter().filter(|&&b| b).count(), pairs.len())
+    }
+}
+
 impl fmt::Display for CoverageReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for spec in &self.specs {
@@ -161,6 +175,6 @@ impl fmt::Display for CoverageReport {
                 }
             }
         }
-        Ok(())
+        writeln!(f, "total: {:.0}% of operations, {:.0}% of (operation, status) pairs", self.operation_share() * 100.0, self.status_share() * 100.0)
     }
 }

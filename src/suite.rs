@@ -184,9 +184,10 @@ pub async fn run_all(
     outcomes.into_iter().map(|(_, o)| o).collect()
 }
 
-/// A run id unique enough for resource names: 8 random hex digits.
+/// A run id unique enough for resource names: 8 random decimal digits, which
+/// fit upper-case aliases and lower-case Kubernetes names alike.
 pub fn new_run_id() -> String {
-    crate::mock::random::hex_id(8)
+    format!("{:08}", crate::mock::random::next_u64() % 100_000_000)
 }
 
 /// The scenarios root used for ids when none is given.

@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::select::Selector;
 use super::{Finding, Rule};
 use crate::runner::Exchange;
-use crate::scenario::template::{Vars, render};
+use crate::scenario::template::{Vars, render, render_text_with};
 use crate::scenario::{BodyAssertion, Expect};
 
 /// Every way `exchange` misses `expect`. Without an expected status, any 2xx passes.
@@ -137,6 +137,7 @@ fn assertion_problems(
         ));
     }
     if let Some(re) = &assertion.regex {
+        let re = render_text_with(re, vars, regex::escape).unwrap_or_else(|_| re.clone());
         let text = match &selected {
             Some(Value::String(s)) => Some(s.clone()),
             Some(other) => Some(other.to_string()),
@@ -144,7 +145,7 @@ fn assertion_problems(
         };
         if !text
             .as_deref()
-            .is_some_and(|t| Regex::new(re).is_ok_and(|r| r.is_match(t)))
+            .is_some_and(|t| Regex::new(&re).is_ok_and(|r| r.is_match(t)))
         {
             out.push((format!("a value matching /{re}/"), shown(&selected)));
         }

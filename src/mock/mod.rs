@@ -19,6 +19,7 @@ pub mod request;
 pub mod store;
 pub mod vendors;
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
@@ -53,7 +54,7 @@ pub struct MockState {
     fixtures: Fixtures,
     token: String,
     store: Mutex<Store>,
-    journal: Mutex<Vec<JournalEntry>>,
+    journal: Mutex<VecDeque<JournalEntry>>,
     faults: Mutex<faults::Faults>,
     check_responses: bool,
 }
@@ -85,7 +86,7 @@ impl MockState {
             catalog,
             fixtures,
             token,
-            journal: Mutex::new(Vec::new()),
+            journal: Mutex::new(VecDeque::new()),
             faults: Mutex::new(faults::Faults::default()),
             check_responses: cfg!(debug_assertions),
         })
@@ -113,15 +114,15 @@ impl MockState {
 
     /// A copy of the journal.
     pub fn journal(&self) -> Vec<JournalEntry> {
-        lock(&self.journal).clone()
+        lock(&self.journal).iter().cloned().collect()
     }
 
     fn record(&self, entry: JournalEntry) {
         let mut journal = lock(&self.journal);
         if journal.len() >= JOURNAL_CAPACITY {
-            journal.remove(0);
+            journal.pop_front();
         }
-        journal.push(entry);
+        journal.push_back(entry);
     }
 }
 

@@ -86,14 +86,20 @@ fn render_string(text: &str, vars: &Vars) -> Result<Value, Unset> {
 
 /// Renders placeholders into text.
 pub fn render_text(text: &str, vars: &Vars) -> Result<String, Unset> {
+    render_text_with(text, vars, str::to_string)
+}
+
+/// Renders placeholders into text, passing each value's text through
+/// `escape` (e.g. `regex::escape`, so a value matches literally).
+pub fn render_text_with(text: &str, vars: &Vars, escape: impl Fn(&str) -> String) -> Result<String, Unset> {
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
     for (at, name) in placeholders(text) {
         let value = vars.get(name).ok_or_else(|| Unset(name.to_string()))?;
         out.push_str(&text[last..at]);
         match value {
-            Value::String(s) => out.push_str(s),
-            other => out.push_str(&other.to_string()),
+            Value::String(s) => out.push_str(&escape(s)),
+            other => out.push_str(&escape(&other.to_string())),
         }
         last = at + text[at..].find("}}").map_or(0, |i| i + 2);
     }
