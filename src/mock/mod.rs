@@ -312,14 +312,13 @@ fn serve_valid(
         return reply;
     }
     let content_type = req.header("content-type").map(str::to_string);
-    let problem = check_parameters(req)
-        .map(Err)
-        .unwrap_or(Ok(()))
-        .and_then(|()| {
-            let body = body?;
-            req.json = check_body(req.operation, content_type.as_deref(), body)?;
-            Ok(())
-        });
+    let parameter_problem =
+        check_parameters(req).filter(|p| !vendor.is_some_and(|v| v.tolerates(req, p)));
+    let problem = parameter_problem.map(Err).unwrap_or(Ok(())).and_then(|()| {
+        let body = body?;
+        req.json = check_body(req.operation, content_type.as_deref(), body)?;
+        Ok(())
+    });
     if let Err(problem) = problem {
         seen.findings.push(problem.message());
         return match vendor {

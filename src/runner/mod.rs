@@ -240,17 +240,17 @@ pub async fn run_scenario(
     let mut steps = Vec::new();
     let mut failed = false;
     let mut unreachable = false;
+    let context = |index: usize, teardown: bool| StepContext {
+        catalog,
+        target,
+        options,
+        secrets: &secrets,
+        scenario_id: &id,
+        index,
+        teardown,
+    };
     for (i, step) in scenario.steps.iter().enumerate() {
-        let context = StepContext {
-            catalog,
-            target,
-            options,
-            secrets: &secrets,
-            scenario_id: &id,
-            index: i,
-            teardown: false,
-        };
-        let outcome = context.run(step, &client, &mut vars).await;
+        let outcome = context(i, false).run(step, &client, &mut vars).await;
         unreachable |= matches!(outcome.error, Some(StepError::Unreachable(_)));
         failed |= !outcome.passed();
         steps.push(outcome);
@@ -260,16 +260,7 @@ pub async fn run_scenario(
     }
     if !unreachable {
         for (i, step) in scenario.teardown.iter().enumerate() {
-            let context = StepContext {
-                catalog,
-                target,
-                options,
-                secrets: &secrets,
-                scenario_id: &id,
-                index: scenario.steps.len() + i,
-                teardown: true,
-            };
-            let outcome = context.run(step, &client, &mut vars).await;
+            let outcome = context(scenario.steps.len() + i, true).run(step, &client, &mut vars).await;
             // A teardown step whose captures never happened is skipped, not failed.
             failed |= !outcome.passed() && !matches!(outcome.error, Some(StepError::NotRun(_)));
             unreachable |= matches!(outcome.error, Some(StepError::Unreachable(_)));

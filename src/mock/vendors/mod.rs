@@ -34,6 +34,12 @@ pub trait Vendor: Sync {
     /// The vendor's answer to a request that breaks the operation's rules.
     fn invalid_request(&self, req: &MockRequest<'_>, problem: &RequestProblem) -> Reply;
 
+    /// Whether the vendor's server quietly accepts a parameter that breaks the
+    /// spec's type (then `handle` sees the request and applies its default).
+    fn tolerates(&self, _req: &MockRequest<'_>, _problem: &RequestProblem) -> bool {
+        false
+    }
+
     /// The vendor's error envelope for `status` (used by fault injection).
     fn error(&self, status: u16, message: &str) -> Reply;
 

@@ -59,15 +59,18 @@ fn tail(log: Option<&str>, tails: i64) -> Vec<String> {
         .collect()
 }
 
+/// The server reads `tails` with a fallback: a non-integer means the default.
+pub fn tolerates(problem: &RequestProblem) -> bool {
+    problem.field() == Some("tails")
+}
+
 /// How the log operation answers a request the core found invalid.
 pub fn invalid_request(problem: &RequestProblem) -> Reply {
     match problem {
         RequestProblem::InvalidParameter { name, value, .. } if name == "since" => {
             invalid_since(value)
         }
-        RequestProblem::MissingParameter { .. } | RequestProblem::InvalidParameter { .. }
-            if problem.field() != Some("tails") =>
-        {
+        RequestProblem::MissingParameter { .. } | RequestProblem::InvalidParameter { .. } => {
             Reply::events(Vec::new())
         }
         _ => bad_request(problem.message()),

@@ -76,6 +76,10 @@ impl Vendor for Zadig {
         (!carried).then(|| Reply::empty(401))
     }
 
+    fn tolerates(&self, req: &MockRequest<'_>, problem: &RequestProblem) -> bool {
+        req.operation.id == LOGS_OPERATION && logs::tolerates(problem)
+    }
+
     fn invalid_request(&self, req: &MockRequest<'_>, problem: &RequestProblem) -> Reply {
         if req.operation.id == LOGS_OPERATION {
             return logs::invalid_request(problem);
