@@ -49,10 +49,15 @@ pub enum RequestProblem {
     MalformedJson {
         reason: String,
     },
-    /// The body breaks its schema; `field` is the last token of `pointer`.
+    /// The body breaks its schema; `field` is the last token of `pointer`
+    /// (or the missing property), `keyword` the JSON Schema keyword that
+    /// failed (`required`, `type`, `enum`, `minLength`, ...), `value` the
+    /// offending value (absent for a missing property).
     InvalidBody {
         pointer: String,
         field: String,
+        keyword: String,
+        value: Option<Value>,
         reason: String,
     },
 }
@@ -251,10 +256,14 @@ pub fn check_body(
     if let Some(schema) = &media.schema
         && let Some(v) = schema.violations(&value).into_iter().next()
     {
-        let field = field_of(&v.instance_pointer, &v.message);
+        let keyword = v.rule.rsplit('/').next().unwrap_or_default().to_string();
+        let field = field_of(&v.instance_pointer, &keyword, &v.message);
+        let offending = (keyword != "required").then(|| value.pointer(&v.instance_pointer).cloned()).flatten();
         return Err(RequestProblem::InvalidBody {
             pointer: v.instance_pointer,
             field,
+            keyword,
+            value: offending,
             reason: v.message,
         });
     }
@@ -263,12 +272,11 @@ pub fn check_body(
 
 /// The field a violation is about: the pointer's last token, or for a missing
 /// required property the property named in the message.
-fn field_of(pointer: &str, message: &str) -> String {
-    if let Some(name) = message
-        .strip_suffix(" is a required property")
-        .map(|m| m.trim_matches('"'))
+fn field_of(pointer: &str, keyword: &str, message: &str) -> String {
+    if keyword == "required"
+        && let Some(name) = message.strip_suffix(" is a required property")
     {
-        return name.to_string();
+        return name.trim_matches('"').to_string();
     }
     pointer
         .rsplit('/')

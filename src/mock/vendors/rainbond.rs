@@ -30,6 +30,7 @@ mod ports;
 
 pub use model::{Fixtures, State};
 
+use serde_json::Value;
 use super::{Vendor, header_carries};
 use crate::mock::reply::Reply;
 use crate::mock::request::{MockRequest, RequestProblem};
@@ -77,9 +78,9 @@ impl Vendor for Rainbond {
                     .map(|f| (f, "This field is required.".to_string()));
                 validation_error(&required.collect::<Vec<_>>())
             }
-            RequestProblem::InvalidBody { reason, .. } => validation_error(&[(
+            RequestProblem::InvalidBody { keyword, value, reason, .. } => validation_error(&[(
                 problem.field().unwrap_or(NON_FIELD_ERRORS),
-                serializer_message(reason),
+                serializer_message(keyword, value.as_ref(), reason),
             )]),
             other => validation_error(&[(NON_FIELD_ERRORS, other.message())]),
         }
@@ -123,11 +124,17 @@ fn required_fields<'r>(req: &'r MockRequest<'_>) -> Vec<&'r str> {
         .collect()
 }
 
-/// DRF's wording for a missing field; other schema findings as the core words them.
-fn serializer_message(reason: &str) -> String {
-    if reason.ends_with(" is a required property") {
-        "This field is required.".into()
-    } else {
-        reason.to_string()
+/// Django REST framework's wording for what the schema found, where DRF
+/// has one; otherwise the core's words.
+fn serializer_message(keyword: &str, value: Option<&Value>, reason: &str) -> String {
+    match (keyword, value) {
+        ("required", _) => "This field is required.".into(),
+        ("enum", Some(v)) => format!("\"{}\" is not a valid choice.", v.as_str().map_or_else(|| v.to_string(), str::to_string)),
+        ("type", Some(Value::Null)) => "This field may not be null.".into(),
+        ("type", _) if reason.ends_with("\"integer\"") => "A valid integer is required.".into(),
+        ("type", _) if reason.ends_with("\"boolean\"") => "Must be a valid boolean.".into(),
+        ("type", _) if reason.ends_with("\"string\"") => "Not a valid string.".into(),
+        ("minLength", Some(Value::String(s))) if s.is_empty() => "This field may not be blank.".into(),
+        _ => reason.to_string(),
     }
 }
