@@ -80,7 +80,7 @@ impl Vendor for Rainbond {
             }
             RequestProblem::InvalidBody { keyword, value, reason, .. } => validation_error(&[(
                 problem.field().unwrap_or(NON_FIELD_ERRORS),
-                serializer_message(keyword, value.as_ref(), reason),
+                serializer_message(keyword, value.as_deref(), reason),
             )]),
             other => validation_error(&[(NON_FIELD_ERRORS, other.message())]),
         }
