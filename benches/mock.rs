@@ -16,7 +16,8 @@ use serde_json::json;
 use vouch::mock::{DEFAULT_TOKEN, Fixtures, MockServer, MockState};
 use vouch::spec::Catalog;
 
-const RAINBOND: &str = "/openapi/v1/teams/4b1d8f0e6c2a4f3b9e7d5c1a0b2f3e4d/regions/rainbond/apps/12/services";
+const RAINBOND: &str =
+    "/openapi/v1/teams/4b1d8f0e6c2a4f3b9e7d5c1a0b2f3e4d/regions/rainbond/apps/12/services";
 const HUAWEI: &str = "/v2/05602623488025ea2f1ac01f1d3f1e2b/apigw/instances/5b2f0c8e7d6a4e1f9c3b2a1d0e9f8a7b/custom-ingress-ports";
 
 fn pin_to_core(core: usize) {
@@ -31,7 +32,11 @@ fn pin_to_core(core: usize) {
 fn rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
         .unwrap_or(0)
 }
 
@@ -40,19 +45,27 @@ fn start_servers(body: String) -> (SocketAddr, SocketAddr, Arc<MockState>, Durat
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         pin_to_core(0);
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         runtime.block_on(async move {
             let started = Instant::now();
             let catalog = Arc::new(Catalog::builtin().unwrap());
             let state = MockState::new(catalog, Fixtures::builtin().unwrap(), DEFAULT_TOKEN.into());
-            let mock = MockServer::start(state.clone(), ([127, 0, 0, 1], 0).into()).await.unwrap();
+            let mock = MockServer::start(state.clone(), ([127, 0, 0, 1], 0).into())
+                .await
+                .unwrap();
             let startup = started.elapsed();
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let baseline = listener.local_addr().unwrap();
-            let app = Router::new().route("/list", get(move || {
-                let body = body.clone();
-                async move { ([("content-type", "application/json")], body) }
-            }));
+            let app = Router::new().route(
+                "/list",
+                get(move || {
+                    let body = body.clone();
+                    async move { ([("content-type", "application/json")], body) }
+                }),
+            );
             tokio::spawn(async move { axum::serve(listener, app).await });
             tx.send((mock.addr, baseline, state, startup)).unwrap();
             std::future::pending::<()>().await;
@@ -89,7 +102,10 @@ where
     for c in 0..connections {
         let one = one.clone();
         tasks.push(tokio::spawn(async move {
-            let client = reqwest::Client::builder().pool_max_idle_per_host(1).build().unwrap();
+            let client = reqwest::Client::builder()
+                .pool_max_idle_per_host(1)
+                .build()
+                .unwrap();
             let mut latencies = Vec::with_capacity(per_connection);
             let mut requests = 0;
             for i in 0..per_connection {
@@ -100,7 +116,11 @@ where
             (requests, latencies)
         }));
     }
-    let mut out = Load { requests: 0, elapsed: Duration::ZERO, latencies: Vec::new() };
+    let mut out = Load {
+        requests: 0,
+        elapsed: Duration::ZERO,
+        latencies: Vec::new(),
+    };
     for t in tasks {
         let (n, l) = t.await.unwrap();
         out.requests += n;
@@ -111,7 +131,12 @@ where
 }
 
 async fn get_ok(client: &reqwest::Client, url: &str, header: (&str, &str)) -> usize {
-    let r = client.get(url).header(header.0, header.1).send().await.unwrap();
+    let r = client
+        .get(url)
+        .header(header.0, header.1)
+        .send()
+        .await
+        .unwrap();
     assert!(r.status().is_success());
     r.bytes().await.unwrap();
     1
@@ -125,12 +150,28 @@ fn main() {
 
     // The baseline returns a body of the size the mock's GET list returns.
     let probe = {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async {
-            let state = MockState::new(Arc::new(Catalog::builtin().unwrap()), Fixtures::builtin().unwrap(), DEFAULT_TOKEN.into());
-            let mock = MockServer::start(state, ([127, 0, 0, 1], 0).into()).await.unwrap();
+            let state = MockState::new(
+                Arc::new(Catalog::builtin().unwrap()),
+                Fixtures::builtin().unwrap(),
+                DEFAULT_TOKEN.into(),
+            );
+            let mock = MockServer::start(state, ([127, 0, 0, 1], 0).into())
+                .await
+                .unwrap();
             let c = reqwest::Client::new();
-            c.get(format!("{}{RAINBOND}/gr-nginx/ports", mock.url())).header("authorization", DEFAULT_TOKEN).send().await.unwrap().text().await.unwrap()
+            c.get(format!("{}{RAINBOND}/gr-nginx/ports", mock.url()))
+                .header("authorization", DEFAULT_TOKEN)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
         })
     };
     let body = json!({"padding": "x".repeat(probe.len().saturating_sub(14))}).to_string();
@@ -138,51 +179,145 @@ fn main() {
     let rss_idle = rss_kib();
 
     pin_to_core(1);
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async move {
         let list_url = format!("http://{mock}{RAINBOND}/gr-nginx/ports");
         let base_url = format!("http://{baseline}/list");
         // Warm up both.
-        load(2, 200, { let u = list_url.clone(); move |c, _| { let u = u.clone(); async move { get_ok(&c, &u, ("authorization", DEFAULT_TOKEN)).await } } }).await;
-        load(2, 200, { let u = base_url.clone(); move |c, _| { let u = u.clone(); async move { get_ok(&c, &u, ("x", "y")).await } } }).await;
+        load(2, 200, {
+            let u = list_url.clone();
+            move |c, _| {
+                let u = u.clone();
+                async move { get_ok(&c, &u, ("authorization", DEFAULT_TOKEN)).await }
+            }
+        })
+        .await;
+        load(2, 200, {
+            let u = base_url.clone();
+            move |c, _| {
+                let u = u.clone();
+                async move { get_ok(&c, &u, ("x", "y")).await }
+            }
+        })
+        .await;
 
-        let mut base = load(2, n / 2, { let u = base_url.clone(); move |c, _| { let u = u.clone(); async move { get_ok(&c, &u, ("x", "y")).await } } }).await;
-        let mut list = load(2, n / 2, { let u = list_url.clone(); move |c, _| { let u = u.clone(); async move { get_ok(&c, &u, ("authorization", DEFAULT_TOKEN)).await } } }).await;
+        let mut base = load(2, n / 2, {
+            let u = base_url.clone();
+            move |c, _| {
+                let u = u.clone();
+                async move { get_ok(&c, &u, ("x", "y")).await }
+            }
+        })
+        .await;
+        let mut list = load(2, n / 2, {
+            let u = list_url.clone();
+            move |c, _| {
+                let u = u.clone();
+                async move { get_ok(&c, &u, ("authorization", DEFAULT_TOKEN)).await }
+            }
+        })
+        .await;
         let huawei = format!("http://{mock}{HUAWEI}");
         let mut pair = load(2, n / 4, move |c, i| {
             let url = huawei.clone();
             async move {
                 let port = 1024 + (i % 40_000) as u64;
-                let created: serde_json::Value = c.post(&url).header("x-auth-token", DEFAULT_TOKEN).json(&json!({"protocol": "HTTP", "ingress_port": port})).send().await.unwrap().json().await.unwrap();
+                let created: serde_json::Value = c
+                    .post(&url)
+                    .header("x-auth-token", DEFAULT_TOKEN)
+                    .json(&json!({"protocol": "HTTP", "ingress_port": port}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
                 let id = created["ingress_port_id"].as_str().unwrap().to_string();
-                let gone = c.delete(format!("{url}/{id}")).header("x-auth-token", DEFAULT_TOKEN).send().await.unwrap();
+                let gone = c
+                    .delete(format!("{url}/{id}"))
+                    .header("x-auth-token", DEFAULT_TOKEN)
+                    .send()
+                    .await
+                    .unwrap();
                 assert_eq!(gone.status(), 204);
                 2
             }
         })
         .await;
 
-        println!("body size: mock GET list {} bytes, baseline {} bytes", probe.len(), body.len());
-        println!("startup (5 specs loaded, schemas compiled, listening): {:.1} ms", startup.as_secs_f64() * 1000.0);
-        println!("baseline GET:            {:>8.0} req/s  p50 {:>6.0} us  p99 {:>6.0} us", base.rps(), base.percentile(0.5).as_micros(), base.percentile(0.99).as_micros());
-        println!("mock GET list:           {:>8.0} req/s  p50 {:>6.0} us  p99 {:>6.0} us", list.rps(), list.percentile(0.5).as_micros(), list.percentile(0.99).as_micros());
-        println!("mock POST+DELETE pair:   {:>8.0} req/s  p50 {:>6.0} us  p99 {:>6.0} us (per pair)", pair.rps(), pair.percentile(0.5).as_micros(), pair.percentile(0.99).as_micros());
-        println!("ratio mock/baseline GET req/s: {:.2} (target >= 0.60)", list.rps() / base.rps());
+        println!(
+            "body size: mock GET list {} bytes, baseline {} bytes",
+            probe.len(),
+            body.len()
+        );
+        println!(
+            "startup (5 specs loaded, schemas compiled, listening): {:.1} ms",
+            startup.as_secs_f64() * 1000.0
+        );
+        println!(
+            "baseline GET:            {:>8.0} req/s  p50 {:>6.0} us  p99 {:>6.0} us",
+            base.rps(),
+            base.percentile(0.5).as_micros(),
+            base.percentile(0.99).as_micros()
+        );
+        println!(
+            "mock GET list:           {:>8.0} req/s  p50 {:>6.0} us  p99 {:>6.0} us",
+            list.rps(),
+            list.percentile(0.5).as_micros(),
+            list.percentile(0.99).as_micros()
+        );
+        println!(
+            "mock POST+DELETE pair:   {:>8.0} req/s  p50 {:>6.0} us  p99 {:>6.0} us (per pair)",
+            pair.rps(),
+            pair.percentile(0.5).as_micros(),
+            pair.percentile(0.99).as_micros()
+        );
+        println!(
+            "ratio mock/baseline GET req/s: {:.2} (target >= 0.60)",
+            list.rps() / base.rps()
+        );
 
         // 100,000 stored ports: 50,000 on each of two Rainbond components.
         let added = load(8, 12_500, move |c, i| {
-            let (service, port) = if i < 50_000 { ("gr-nginx", 10_000 + i) } else { ("gr-mysql", 10_000 + i - 50_000) };
+            let (service, port) = if i < 50_000 {
+                ("gr-nginx", 10_000 + i)
+            } else {
+                ("gr-mysql", 10_000 + i - 50_000)
+            };
             let url = format!("http://{mock}{RAINBOND}/{service}/ports");
             async move {
-                let r = c.post(&url).header("authorization", DEFAULT_TOKEN).json(&json!({"port": port, "is_inner_service": false})).send().await.unwrap();
+                let r = c
+                    .post(&url)
+                    .header("authorization", DEFAULT_TOKEN)
+                    .json(&json!({"port": port, "is_inner_service": false}))
+                    .send()
+                    .await
+                    .unwrap();
                 assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
                 1
             }
         })
         .await;
-        let stored = state.state_json()["rainbond"].to_string().matches("container_port").count();
-        println!("stored {} ports in {:.1} s", stored, added.elapsed.as_secs_f64());
+        let stored = state.state_json()["rainbond"]
+            .to_string()
+            .matches("container_port")
+            .count();
+        println!(
+            "stored {} ports in {:.1} s",
+            stored,
+            added.elapsed.as_secs_f64()
+        );
     });
     let rss_full = rss_kib();
-    println!("resident memory: {} KiB before, {} KiB idle mock (+{} KiB), {} KiB with 100,000 ports (+{} KiB)", rss_before, rss_idle, rss_idle.saturating_sub(rss_before), rss_full, rss_full.saturating_sub(rss_idle));
+    println!(
+        "resident memory: {} KiB before, {} KiB idle mock (+{} KiB), {} KiB with 100,000 ports (+{} KiB)",
+        rss_before,
+        rss_idle,
+        rss_idle.saturating_sub(rss_before),
+        rss_full,
+        rss_full.saturating_sub(rss_idle)
+    );
 }

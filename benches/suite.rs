@@ -27,16 +27,23 @@ async fn bare_replay(catalog: &Arc<Catalog>, exchanges: &[Vec<Exchange>], token:
         tasks.push(tokio::spawn(async move {
             let _permit = semaphore.acquire_owned().await.unwrap();
             let state = MockState::new(catalog, Fixtures::builtin().unwrap(), token.clone());
-            let mock = MockServer::start(state, ([127, 0, 0, 1], 0).into()).await.unwrap();
+            let mock = MockServer::start(state, ([127, 0, 0, 1], 0).into())
+                .await
+                .unwrap();
             let client = reqwest::Client::new();
             for e in scenario {
                 let path = e.url.splitn(4, '/').nth(3).unwrap_or_default();
-                let mut request = client.request(reqwest::Method::from_bytes(e.method.as_bytes()).unwrap(), format!("{}/{path}", mock.url()));
+                let mut request = client.request(
+                    reqwest::Method::from_bytes(e.method.as_bytes()).unwrap(),
+                    format!("{}/{path}", mock.url()),
+                );
                 for (k, v) in &e.request_headers {
                     request = request.header(k, v.replace("[secret]", &token));
                 }
                 if let Some(body) = &e.request_body {
-                    request = request.header("content-type", "application/json").body(body.to_string());
+                    request = request
+                        .header("content-type", "application/json")
+                        .body(body.to_string());
                 }
                 let response = request.send().await.unwrap();
                 response.bytes().await.unwrap();
@@ -54,37 +61,81 @@ fn main() {
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     std::env::set_current_dir(&root).unwrap();
     let catalog = Arc::new(Catalog::builtin().unwrap());
-    let scenarios = load_dir(&root.join("scenarios"), &catalog, &Default::default()).unwrap_or_else(|e| panic!("{}", e[0]));
+    let scenarios = load_dir(&root.join("scenarios"), &catalog, &Default::default())
+        .unwrap_or_else(|e| panic!("{}", e[0]));
     let token = MockState::token_from_env();
-    let kind = TargetKind::Mock { fixtures: Fixtures::builtin().unwrap(), token: token.clone() };
+    let kind = TargetKind::Mock {
+        fixtures: Fixtures::builtin().unwrap(),
+        token: token.clone(),
+    };
     let options = RunOptions {
         timeout: Duration::from_secs(30),
         retries: 2,
         vars: Default::default(),
         run_id: "bench0001".into(),
-        snapshots: SnapshotMode::Files { dir: root.join("snapshots"), update: false, ci: true },
+        snapshots: SnapshotMode::Files {
+            dir: root.join("snapshots"),
+            update: false,
+            ci: true,
+        },
         root: root.join("scenarios"),
     };
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     let (mut checked, mut bare) = (Vec::new(), Vec::new());
     let mut steps = 0;
     for _ in 0..ROUNDS {
         let started = Instant::now();
-        let outcomes = rt.block_on(run_all(catalog.clone(), scenarios.clone(), kind.clone(), options.clone(), 2, |_| {}));
+        let outcomes = rt.block_on(run_all(
+            catalog.clone(),
+            scenarios.clone(),
+            kind.clone(),
+            options.clone(),
+            2,
+            |_| {},
+        ));
         checked.push(started.elapsed());
-        let exchanges: Vec<Vec<Exchange>> = outcomes.iter().map(|o| o.steps.iter().filter_map(|s| s.exchange.clone()).collect()).collect();
+        let exchanges: Vec<Vec<Exchange>> = outcomes
+            .iter()
+            .map(|o| o.steps.iter().filter_map(|s| s.exchange.clone()).collect())
+            .collect();
         steps = exchanges.iter().map(Vec::len).sum();
         bare.push(rt.block_on(bare_replay(&catalog, &exchanges, &token)));
     }
     checked.sort();
     bare.sort();
     let (c, b) = (checked[ROUNDS / 2], bare[ROUNDS / 2]);
-    println!("{} scenarios, {steps} requests; median of {ROUNDS} rounds, 2 at a time", scenarios.len());
-    println!("vouch (checks, snapshots):  {:>7.1} ms", c.as_secs_f64() * 1000.0);
-    println!("bare reqwest replay:        {:>7.1} ms", b.as_secs_f64() * 1000.0);
-    println!("overhead: vouch takes {:.2}x the bare replay ({:+.0}%; target < +50%)", c.as_secs_f64() / b.as_secs_f64(), (c.as_secs_f64() / b.as_secs_f64() - 1.0) * 100.0);
+    println!(
+        "{} scenarios, {steps} requests; median of {ROUNDS} rounds, 2 at a time",
+        scenarios.len()
+    );
+    println!(
+        "vouch (checks, snapshots):  {:>7.1} ms",
+        c.as_secs_f64() * 1000.0
+    );
+    println!(
+        "bare reqwest replay:        {:>7.1} ms",
+        b.as_secs_f64() * 1000.0
+    );
+    println!(
+        "overhead: vouch takes {:.2}x the bare replay ({:+.0}%; target < +50%)",
+        c.as_secs_f64() / b.as_secs_f64(),
+        (c.as_secs_f64() / b.as_secs_f64() - 1.0) * 100.0
+    );
 
     let started = Instant::now();
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_vouch")).arg("run").env("CI", "1").stdout(std::process::Stdio::null()).status().unwrap();
-    println!("`vouch run` (release binary, whole suite): {:.0} ms, exit {}", started.elapsed().as_secs_f64() * 1000.0, status.code().unwrap_or(-1));
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_vouch"))
+        .arg("run")
+        .env("CI", "1")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    println!(
+        "`vouch run` (release binary, whole suite): {:.0} ms, exit {}",
+        started.elapsed().as_secs_f64() * 1000.0,
+        status.code().unwrap_or(-1)
+    );
 }

@@ -132,7 +132,12 @@ impl CoverageReport {
 
     /// Share of all declared (operation, status) pairs exercised, over every spec.
     pub fn status_share(&self) -> f64 {
-        let pairs: Vec<bool> = self.specs.iter().flat_map(|s| &s.operations).flat_map(|o| o.statuses.iter().map(|s| s.1)).collect();
+        let pairs: Vec<bool> = self
+            .specs
+            .iter()
+            .flat_map(|s| &s.operations)
+            .flat_map(|o| o.statuses.iter().map(|s| s.1))
+            .collect();
         share(pairs.iter().filter(|&&b| b).count(), pairs.len())
     }
 }
@@ -175,6 +180,11 @@ impl fmt::Display for CoverageReport {
                 }
             }
         }
-        writeln!(f, "total: {:.0}% of operations, {:.0}% of (operation, status) pairs", self.operation_share() * 100.0, self.status_share() * 100.0)
+        writeln!(
+            f,
+            "total: {:.0}% of operations, {:.0}% of (operation, status) pairs",
+            self.operation_share() * 100.0,
+            self.status_share() * 100.0
+        )
     }
 }

@@ -48,13 +48,17 @@ enum Command {
         /// Spec files (default: the built-in specs).
         #[arg(long = "spec", value_name = "FILE")]
         specs: Vec<PathBuf>,
-        /// Exit 1 when fewer operations than this share (0 to 1) are exercised, in any spec.
+        /// Exit 1 when fewer operations than this share (0 to 1) are exercised, over all specs.
         #[arg(long, value_name = "SHARE")]
         min_operations: Option<f64>,
-        /// Exit 1 when fewer declared (operation, status) pairs than this share are exercised, in any spec.
+        /// Exit 1 when fewer declared (operation, status) pairs than this share are exercised, over all specs.
         #[arg(long, value_name = "SHARE")]
         min_statuses: Option<f64>,
     },
+    /// Replay scenarios against the built-in mock and a live target, and score how alike they answer.
+    Fidelity(FidelityArgs),
+    /// Record traffic through a proxy to a live service; Ctrl-C writes it as a scenario file.
+    Record(RecordArgs),
     /// Serve the stateful mock of every loaded spec until Ctrl-C.
     Mock {
         /// Address to listen on.
@@ -98,7 +102,7 @@ struct RunArgs {
     /// A YAML file of variables.
     #[arg(long = "vars", value_name = "FILE")]
     vars_file: Option<PathBuf>,
-    /// Scenarios run at once (default: the number of cores).
+    /// Scenarios run at once (default: the number of cores against the mock, 1 against a live target).
     #[arg(long)]
     jobs: Option<usize>,
     /// Run only shard K of N (`2/4`), a stable subset.
@@ -161,6 +165,8 @@ fn main() -> ExitCode {
             fixtures,
         } => run_mock(addr, specs, fixtures),
         Command::Run(args) => run_scenarios(args),
+        Command::Fidelity(args) => run_fidelity(args),
+        Command::Record(args) => run_record(args),
         Command::Coverage {
             paths,
             specs,
@@ -228,13 +234,8 @@ fn run_mock(
     specs: Vec<PathBuf>,
     fixtures: Option<PathBuf>,
 ) -> ExitCode {
-    let setup = load_catalog(&specs).and_then(|catalog| {
-        let fixtures = match &fixtures {
-            Some(path) => Fixtures::load(path)?,
-            None => Fixtures::builtin()?,
-        };
-        Ok((catalog, fixtures))
-    });
+    let setup =
+        load_catalog(&specs).and_then(|catalog| Ok((catalog, load_fixtures(fixtures.as_ref())?)));
     let (catalog, fixtures) = match setup {
         Ok(s) => s,
         Err(e) => {
@@ -304,6 +305,25 @@ fn load_scenarios(
     }
 }
 
+/// The folder scenario ids (and snapshot names) are relative to: the
+/// nearest folder named `scenarios` above the first path (so
+/// `scenarios/rainbond` keeps the vendor in the id), else a single folder
+/// given, else the first file's folder.
+fn scenarios_root(paths: &[PathBuf]) -> PathBuf {
+    let default = PathBuf::from("scenarios");
+    let Some(first) = paths.first() else {
+        return default;
+    };
+    let named = first
+        .ancestors()
+        .find(|a| a.file_name().is_some_and(|n| n == "scenarios"));
+    match (named, paths) {
+        (Some(dir), _) => dir.to_path_buf(),
+        (None, [dir]) if dir.is_dir() => dir.clone(),
+        (None, _) => first.parent().map(PathBuf::from).unwrap_or(default),
+    }
+}
+
 /// Variables from `--vars FILE` then `--var K=V` (the latter win). Values are YAML scalars.
 fn cli_vars(pairs: &[String], file: Option<&PathBuf>) -> Result<Vars, String> {
     let mut vars = Vars::new();
@@ -333,27 +353,51 @@ fn cli_vars(pairs: &[String], file: Option<&PathBuf>) -> Result<Vars, String> {
     Ok(vars)
 }
 
-fn run_scenarios(args: RunArgs) -> ExitCode {
-    let catalog = match load_catalog(&args.specs) {
-        Ok(c) => std::sync::Arc::new(c),
-        Err(e) => return invalid(e),
-    };
-    let vars = match cli_vars(&args.vars, args.vars_file.as_ref()) {
-        Ok(v) => v,
-        Err(e) => return invalid(e),
-    };
+/// The fixtures named on the command line, or the built-in ones.
+fn load_fixtures(path: Option<&PathBuf>) -> Result<Fixtures, String> {
+    match path {
+        Some(path) => Fixtures::load(path),
+        None => Fixtures::builtin(),
+    }
+}
+
+/// The built-in mock as a target: fresh per scenario, with these fixtures.
+fn mock_target(fixtures: Option<&PathBuf>) -> Result<TargetKind, String> {
+    Ok(TargetKind::Mock {
+        fixtures: load_fixtures(fixtures)?,
+        token: MockState::token_from_env(),
+    })
+}
+
+/// What `run` and `fidelity` both read before anything is sent: the
+/// catalog, the command-line variables and the checked scenarios.
+fn load_inputs(
+    specs: &[PathBuf],
+    paths: &[PathBuf],
+    var_pairs: &[String],
+    vars_file: Option<&PathBuf>,
+) -> Result<(std::sync::Arc<Catalog>, Vars, Vec<Scenario>), ExitCode> {
+    let catalog = load_catalog(specs).map_err(invalid)?;
+    let vars = cli_vars(var_pairs, vars_file).map_err(invalid)?;
     let names = vars.keys().cloned().collect();
-    let scenarios = match load_scenarios(&args.paths, &catalog, &names) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(EXIT_INVALID);
-        }
+    let scenarios = load_scenarios(paths, &catalog, &names).map_err(|e| {
+        eprintln!("{e}");
+        ExitCode::from(EXIT_INVALID)
+    })?;
+    Ok((std::sync::Arc::new(catalog), vars, scenarios))
+}
+
+fn run_scenarios(args: RunArgs) -> ExitCode {
+    let (catalog, vars, scenarios) = match load_inputs(
+        &args.specs,
+        &args.paths,
+        &args.vars,
+        args.vars_file.as_ref(),
+    ) {
+        Ok(inputs) => inputs,
+        Err(code) => return code,
     };
-    let root = match args.paths.as_slice() {
-        [dir] if dir.is_dir() => dir.clone(),
-        _ => PathBuf::from("scenarios"),
-    };
+    let root = scenarios_root(&args.paths);
     let scenarios: Vec<Scenario> = scenarios
         .into_iter()
         .filter(|s| in_shard(&s.id(&root), args.shard))
@@ -365,15 +409,8 @@ fn run_scenarios(args: RunArgs) -> ExitCode {
             Err(e) => return invalid(e),
         }
     } else {
-        let fixtures = match &args.fixtures {
-            Some(path) => Fixtures::load(path),
-            None => Fixtures::builtin(),
-        };
-        match fixtures {
-            Ok(fixtures) => TargetKind::Mock {
-                fixtures,
-                token: MockState::token_from_env(),
-            },
+        match mock_target(args.fixtures.as_ref()) {
+            Ok(kind) => kind,
             Err(e) => return invalid(e),
         }
     };
@@ -408,9 +445,14 @@ fn run_scenarios(args: RunArgs) -> ExitCode {
         snapshots,
         root,
     };
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    // A live target is shared state: scenarios running at once would see each other's changes.
+    let jobs = args.jobs.unwrap_or_else(|| {
+        if live {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(2, |n| n.get())
+        }
+    });
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => return invalid(format!("cannot start the async runtime: {e}")),
@@ -455,12 +497,217 @@ fn run_coverage(
     };
     let report = vouch::coverage::measure(&catalog, &scenarios);
     print!("{report}");
-    let below = |share: Option<f64>, get: fn(&vouch::coverage::SpecCoverage) -> f64| {
-        share.is_some_and(|min| report.specs.iter().any(|s| get(s) + 1e-9 < min))
-    };
-    if below(min_operations, |s| s.operation_share()) || below(min_statuses, |s| s.status_share()) {
+    let below = |min: Option<f64>, share: f64| min.is_some_and(|min| share + 1e-9 < min);
+    if below(min_operations, report.operation_share()) || below(min_statuses, report.status_share())
+    {
         eprintln!("coverage is under the threshold");
         return ExitCode::from(EXIT_FINDINGS);
     }
     ExitCode::SUCCESS
+}
+
+#[derive(clap::Args)]
+struct FidelityArgs {
+    /// Scenario files or directories (default: scenarios/).
+    paths: Vec<PathBuf>,
+    /// Spec files (default: the built-in specs).
+    #[arg(long = "spec", value_name = "FILE")]
+    specs: Vec<PathBuf>,
+    /// The live target: `URL` for every spec, or `SPEC=URL` (repeatable). Tokens come from
+    /// VOUCH_TOKEN and VOUCH_TOKEN_<SPEC>, never from arguments.
+    #[arg(
+        long = "base-url",
+        value_name = "URL",
+        env = "VOUCH_BASE_URL",
+        value_delimiter = ',',
+        required = true
+    )]
+    base_urls: Vec<String>,
+    /// Set a variable (repeatable); both runs use the same values.
+    #[arg(long = "var", value_name = "K=V")]
+    vars: Vec<String>,
+    /// A YAML file of variables.
+    #[arg(long = "vars", value_name = "FILE")]
+    vars_file: Option<PathBuf>,
+    /// Run scenarios tagged `destructive` against the live target.
+    #[arg(long)]
+    allow_destructive: bool,
+    /// Per-request timeout in seconds.
+    #[arg(long, default_value_t = 30.0)]
+    timeout: f64,
+    /// Fixture file for the built-in mock.
+    #[arg(long, value_name = "FILE")]
+    fixtures: Option<PathBuf>,
+    /// `json=PATH` or `html=PATH` (repeatable).
+    #[arg(long = "report", value_name = "KIND=PATH")]
+    reports: Vec<String>,
+    /// Exit 1 when the overall score (0 to 1) is under this.
+    #[arg(long, default_value_t = 1.0)]
+    min_fidelity: f64,
+    /// Report a step whose live answer is slower than the mock's by more than this (not scored).
+    #[arg(long, default_value_t = 200.0)]
+    latency_threshold_ms: f64,
+}
+
+#[derive(clap::Args)]
+struct RecordArgs {
+    /// The live service to forward to: `http(s)://host[:port][/prefix]`.
+    #[arg(long, value_name = "URL")]
+    upstream: String,
+    /// Address the proxy listens on.
+    #[arg(long, default_value = "127.0.0.1:8081")]
+    listen: std::net::SocketAddr,
+    /// The scenario file to write.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Spec files that name the operations (default: the built-in specs).
+    #[arg(long = "spec", value_name = "FILE")]
+    specs: Vec<PathBuf>,
+    /// Per-request timeout in seconds.
+    #[arg(long, default_value_t = 30.0)]
+    timeout: f64,
+}
+
+/// The `--report` files of `vouch fidelity`.
+fn write_fidelity_reports(
+    specs: &[String],
+    report: &vouch::fidelity::FidelityReport,
+) -> Result<(), String> {
+    for spec in specs {
+        let written = match spec.split_once('=') {
+            Some(("json", path)) => vouch::report::write_atomic(
+                std::path::Path::new(path),
+                &serde_json::to_string_pretty(report).unwrap_or_default(),
+            ),
+            Some(("html", path)) => {
+                vouch::report::FidelityHtmlReport { path: path.into() }.write(report)
+            }
+            _ => {
+                return Err(format!(
+                    "--report `{spec}`: expected json=PATH or html=PATH"
+                ));
+            }
+        };
+        written.map_err(|e| format!("writing {spec}: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Checks the arguments that need no file: thresholds and report kinds.
+fn check_fidelity_args(args: &FidelityArgs) -> Result<(), String> {
+    if !(0.0..=1.0).contains(&args.min_fidelity) {
+        return Err("--min-fidelity must be between 0 and 1".into());
+    }
+    if args.latency_threshold_ms.is_nan() || args.latency_threshold_ms < 0.0 {
+        return Err("--latency-threshold-ms must be a number of milliseconds, 0 or more".into());
+    }
+    match args
+        .reports
+        .iter()
+        .find(|r| !matches!(r.split_once('='), Some(("json" | "html", _))))
+    {
+        Some(bad) => Err(format!("--report `{bad}`: expected json=PATH or html=PATH")),
+        None => Ok(()),
+    }
+}
+
+/// The built-in mock and the live target of `vouch fidelity`.
+fn fidelity_targets(
+    args: &FidelityArgs,
+    catalog: &Catalog,
+) -> Result<(TargetKind, TargetKind), String> {
+    let live = TargetKind::live(catalog, &args.base_urls, args.allow_destructive)?;
+    Ok((mock_target(args.fixtures.as_ref())?, live))
+}
+
+fn run_fidelity(args: FidelityArgs) -> ExitCode {
+    if let Err(e) = check_fidelity_args(&args) {
+        return invalid(e);
+    }
+    let (catalog, vars, scenarios) = match load_inputs(
+        &args.specs,
+        &args.paths,
+        &args.vars,
+        args.vars_file.as_ref(),
+    ) {
+        Ok(inputs) => inputs,
+        Err(code) => return code,
+    };
+    let (mock, live) = match fidelity_targets(&args, &catalog) {
+        Ok(targets) => targets,
+        Err(e) => return invalid(e),
+    };
+    let options = vouch::fidelity::FidelityOptions {
+        run: RunOptions {
+            timeout: std::time::Duration::from_secs_f64(args.timeout.max(0.001)),
+            retries: 2,
+            vars,
+            run_id: new_run_id(),
+            snapshots: SnapshotMode::Off,
+            root: scenarios_root(&args.paths),
+        },
+        latency_threshold_ms: args.latency_threshold_ms,
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => return invalid(format!("cannot start the async runtime: {e}")),
+    };
+    let report = runtime.block_on(vouch::fidelity::compare(
+        &catalog, &scenarios, &mock, &live, &options,
+    ));
+    print!("{}{}", report.details(), report.table());
+    if let Err(e) = write_fidelity_reports(&args.reports, &report) {
+        return invalid(e);
+    }
+    fidelity_exit(&report, args.min_fidelity)
+}
+
+/// 3 when the live target was unreachable, 1 under the minimum score, else 0.
+fn fidelity_exit(report: &vouch::fidelity::FidelityReport, min_fidelity: f64) -> ExitCode {
+    if report.unreachable() {
+        ExitCode::from(EXIT_UNREACHABLE)
+    } else if report.score.is_some_and(|s| s + 1e-9 < min_fidelity) {
+        eprintln!(
+            "fidelity {} is under --min-fidelity {min_fidelity}",
+            vouch::fidelity::percent(report.score)
+        );
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn run_record(args: RecordArgs) -> ExitCode {
+    if !(args.upstream.starts_with("http://") || args.upstream.starts_with("https://")) {
+        return invalid(format!(
+            "--upstream `{}` must start with http:// or https://",
+            args.upstream
+        ));
+    }
+    let catalog = match load_catalog(&args.specs) {
+        Ok(c) => c,
+        Err(e) => return invalid(e),
+    };
+    let options = vouch::record::RecordOptions {
+        upstream: args.upstream,
+        listen: args.listen,
+        out: args.out,
+        timeout: std::time::Duration::from_secs_f64(args.timeout.max(0.001)),
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => return invalid(format!("cannot start the async runtime: {e}")),
+    };
+    match runtime.block_on(vouch::record::record_until_ctrl_c(&catalog, &options)) {
+        Ok(recording) => {
+            println!(
+                "wrote {} step(s) to {} ({} matching no operation)",
+                recording.steps,
+                options.out.display(),
+                recording.unmatched
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => invalid(e),
+    }
 }

@@ -391,11 +391,22 @@ fn mock_command_prints_its_address_serves_and_stops_cleanly_on_ctrl_c() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.trim().strip_prefix("vouch mock listening on ").unwrap_or_else(|| panic!("{line:?}")).to_string();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("vouch mock listening on ")
+        .unwrap_or_else(|| panic!("{line:?}"))
+        .to_string();
 
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let unauthorised = runtime.block_on(async { send(client().get(format!("{url}/openapi/environments?projectKey=p"))).await });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let unauthorised = runtime.block_on(async {
+        send(client().get(format!("{url}/openapi/environments?projectKey=p"))).await
+    });
     assert_eq!(unauthorised.status, 401);
 
     // SAFETY: sending SIGINT to our own child process.
@@ -412,7 +423,10 @@ fn mock_command_prints_its_address_serves_and_stops_cleanly_on_ctrl_c() {
     let mut log = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut log).unwrap();
     // One log line per request: method, path, operationId, status, time.
-    let request_line = log.lines().find(|l| l.contains("zadig.listTestEnvironments")).unwrap_or_else(|| panic!("{log}"));
+    let request_line = log
+        .lines()
+        .find(|l| l.contains("zadig.listTestEnvironments"))
+        .unwrap_or_else(|| panic!("{log}"));
     for part in ["GET", "/openapi/environments", "401", "micros"] {
         assert!(request_line.contains(part), "{request_line}");
     }
@@ -420,13 +434,29 @@ fn mock_command_prints_its_address_serves_and_stops_cleanly_on_ctrl_c() {
 
 #[tokio::test]
 async fn in_debug_builds_the_mock_refuses_to_send_an_answer_that_breaks_its_spec() {
-    let catalog = Catalog::load(&[user_spec("unservable.yaml")]).unwrap_or_else(|p| panic!("{p:#?}"));
+    let catalog =
+        Catalog::load(&[user_spec("unservable.yaml")]).unwrap_or_else(|p| panic!("{p:#?}"));
     let state = MockState::new(Arc::new(catalog), Fixtures::default(), DEFAULT_TOKEN.into());
-    let mock = MockServer::start(state, "127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let got = send(client().post(format!("{}/widgets", mock.url())).json(&json!({"name": "w"}))).await;
+    let mock = MockServer::start(state, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let got = send(
+        client()
+            .post(format!("{}/widgets", mock.url()))
+            .json(&json!({"name": "w"})),
+    )
+    .await;
     assert_eq!(got.status, 500, "{}", got.text);
     assert!(got.headers.contains_key("x-vouch-contract-violation"));
     assert_eq!(got.json()["operation"], "widgets.create");
-    let journal = send(client().get(format!("{}/__vouch/journal", mock.url()))).await.json();
-    assert!(journal[0]["findings"][0].as_str().unwrap().contains("widgets.create"), "{journal}");
+    let journal = send(client().get(format!("{}/__vouch/journal", mock.url())))
+        .await
+        .json();
+    assert!(
+        journal[0]["findings"][0]
+            .as_str()
+            .unwrap()
+            .contains("widgets.create"),
+        "{journal}"
+    );
 }

@@ -2048,7 +2048,10 @@ async fn tails_chooses_how_many_lines_are_sent() {
     assert_conforms("zadig.streamContainerLogs", &three);
     assert_eq!(parse_events(&three.text).len(), 3);
     assert_eq!(parse_events(&all.text).len(), 25);
-    assert_eq!(not_a_number.status, 200, "the server falls back to 10 lines");
+    assert_eq!(
+        not_a_number.status, 200,
+        "the server falls back to 10 lines"
+    );
     assert_eq!(parse_events(&not_a_number.text).len(), 10);
 }
 

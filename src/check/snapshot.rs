@@ -31,22 +31,8 @@ pub fn render(
     let body = match exchange.json() {
         Some(mut json) => {
             if let Some((spec, op)) = routed {
-                let schema = op
-                    .response_for(exchange.status)
-                    .and_then(|r| r.media_type(content_type))
-                    .and_then(|m| m.schema.as_ref());
-                if let Some(schema) = schema {
-                    let mut pointers = Vec::new();
-                    volatile_pointers(
-                        &spec.document.value,
-                        &schema.source,
-                        &json,
-                        String::new(),
-                        0,
-                        &mut pointers,
-                    );
-                    redact(&mut json, &pointers);
-                }
+                let pointers = volatile_in(spec, op, exchange.status, content_type, &json);
+                redact(&mut json, &pointers);
             }
             for selector in redactions.iter().filter_map(|r| Selector::parse(r).ok()) {
                 let pointers = selector.pointers(&json);
@@ -71,6 +57,34 @@ fn redact(json: &mut Value, pointers: &[String]) {
             *v = Value::String(REDACTED.into());
         }
     }
+}
+
+/// Pointers of the values in `json` that the schema `op` declares for
+/// `status` and `content_type` marks `x-volatile: true` (shared with the
+/// fidelity comparison, which ignores changes of volatile values).
+pub(crate) fn volatile_in(
+    spec: &Spec,
+    op: &Operation,
+    status: u16,
+    content_type: &str,
+    json: &Value,
+) -> Vec<String> {
+    let mut pointers = Vec::new();
+    let schema = op
+        .response_for(status)
+        .and_then(|r| r.media_type(content_type))
+        .and_then(|m| m.schema.as_ref());
+    if let Some(schema) = schema {
+        volatile_pointers(
+            &spec.document.value,
+            &schema.source,
+            json,
+            String::new(),
+            0,
+            &mut pointers,
+        );
+    }
+    pointers
 }
 
 /// Pointers of every value in `instance` whose schema property says `x-volatile: true`.

@@ -258,7 +258,9 @@ pub fn check_body(
     {
         let keyword = v.rule.rsplit('/').next().unwrap_or_default().to_string();
         let field = field_of(&v.instance_pointer, &keyword, &v.message);
-        let offending = (keyword != "required").then(|| value.pointer(&v.instance_pointer).cloned().map(Box::new)).flatten();
+        let offending = (keyword != "required")
+            .then(|| value.pointer(&v.instance_pointer).cloned().map(Box::new))
+            .flatten();
         return Err(RequestProblem::InvalidBody {
             pointer: v.instance_pointer,
             field,

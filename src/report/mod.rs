@@ -1,13 +1,16 @@
 //! Reporting outcomes: the terminal, JSON and JUnit reporters all read the
-//! same [`ScenarioOutcome`]s through one trait. Reports never hold secrets:
-//! the runner redacts them before an outcome exists.
+//! same [`ScenarioOutcome`]s through one trait; the HTML report shows a
+//! `vouch fidelity` comparison. Reports never hold secrets: the runner
+//! redacts them before an outcome exists.
 
+mod html;
 mod json;
 mod junit;
 mod terminal;
 
 use std::path::Path;
 
+pub use html::FidelityHtmlReport;
 pub use json::JsonReport;
 pub use junit::JunitReport;
 pub use terminal::TerminalReport;

@@ -260,7 +260,9 @@ pub async fn run_scenario(
     }
     if !unreachable {
         for (i, step) in scenario.teardown.iter().enumerate() {
-            let outcome = context(scenario.steps.len() + i, true).run(step, &client, &mut vars).await;
+            let outcome = context(scenario.steps.len() + i, true)
+                .run(step, &client, &mut vars)
+                .await;
             // A teardown step whose captures never happened is skipped, not failed.
             failed |= !outcome.passed() && !matches!(outcome.error, Some(StepError::NotRun(_)));
             unreachable |= matches!(outcome.error, Some(StepError::Unreachable(_)));

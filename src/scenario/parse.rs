@@ -319,10 +319,20 @@ fn check_step(
             errors.push(locator.error(&a_at, None, "a body assertion needs a check: equals, type, regex, length, contains or absent".into()));
         }
         if let Some(re) = &assertion.regex {
-            check_placeholders(locator, &format!("{a_at}/regex"), &Value::String(re.clone()), defined, errors);
+            check_placeholders(
+                locator,
+                &format!("{a_at}/regex"),
+                &Value::String(re.clone()),
+                defined,
+                errors,
+            );
         }
         // Placeholders are filled (escaped) at run time: compile with a stand-in.
-        let stand_in = |re: &String| placeholders(re).iter().fold(re.clone(), |r, (_, name)| r.replace(&format!("{{{{{name}}}}}"), "x"));
+        let stand_in = |re: &String| {
+            placeholders(re).iter().fold(re.clone(), |r, (_, name)| {
+                r.replace(&format!("{{{{{name}}}}}"), "x")
+            })
+        };
         if let Some(re) = &assertion.regex
             && let Err(e) = regex::Regex::new(&stand_in(re))
         {

@@ -91,7 +91,11 @@ pub fn render_text(text: &str, vars: &Vars) -> Result<String, Unset> {
 
 /// Renders placeholders into text, passing each value's text through
 /// `escape` (e.g. `regex::escape`, so a value matches literally).
-pub fn render_text_with(text: &str, vars: &Vars, escape: impl Fn(&str) -> String) -> Result<String, Unset> {
+pub fn render_text_with(
+    text: &str,
+    vars: &Vars,
+    escape: impl Fn(&str) -> String,
+) -> Result<String, Unset> {
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
     for (at, name) in placeholders(text) {

@@ -30,7 +30,6 @@ mod ports;
 
 pub use model::{Fixtures, State};
 
-use serde_json::Value;
 use super::{Vendor, header_carries};
 use crate::mock::reply::Reply;
 use crate::mock::request::{MockRequest, RequestProblem};
@@ -38,6 +37,7 @@ use crate::mock::store::Store;
 use envelope::{
     NON_FIELD_ERRORS, NOT_FOUND, authentication_failed, drf_error, failure, validation_error,
 };
+use serde_json::Value;
 
 /// Every console OpenAPI path starts here.
 const PREFIX: &str = "/openapi/v1/";
@@ -78,7 +78,12 @@ impl Vendor for Rainbond {
                     .map(|f| (f, "This field is required.".to_string()));
                 validation_error(&required.collect::<Vec<_>>())
             }
-            RequestProblem::InvalidBody { keyword, value, reason, .. } => validation_error(&[(
+            RequestProblem::InvalidBody {
+                keyword,
+                value,
+                reason,
+                ..
+            } => validation_error(&[(
                 problem.field().unwrap_or(NON_FIELD_ERRORS),
                 serializer_message(keyword, value.as_deref(), reason),
             )]),
@@ -129,12 +134,17 @@ fn required_fields<'r>(req: &'r MockRequest<'_>) -> Vec<&'r str> {
 fn serializer_message(keyword: &str, value: Option<&Value>, reason: &str) -> String {
     match (keyword, value) {
         ("required", _) => "This field is required.".into(),
-        ("enum", Some(v)) => format!("\"{}\" is not a valid choice.", v.as_str().map_or_else(|| v.to_string(), str::to_string)),
+        ("enum", Some(v)) => format!(
+            "\"{}\" is not a valid choice.",
+            v.as_str().map_or_else(|| v.to_string(), str::to_string)
+        ),
         ("type", Some(Value::Null)) => "This field may not be null.".into(),
         ("type", _) if reason.ends_with("\"integer\"") => "A valid integer is required.".into(),
         ("type", _) if reason.ends_with("\"boolean\"") => "Must be a valid boolean.".into(),
         ("type", _) if reason.ends_with("\"string\"") => "Not a valid string.".into(),
-        ("minLength", Some(Value::String(s))) if s.is_empty() => "This field may not be blank.".into(),
+        ("minLength", Some(Value::String(s))) if s.is_empty() => {
+            "This field may not be blank.".into()
+        }
         _ => reason.to_string(),
     }
 }

@@ -1,0 +1,232 @@
+//! The recording proxy: an axum server that forwards every request to the
+//! upstream with reqwest, returns the upstream's answer as it came, and keeps
+//! each exchange in memory (credentials included: they are dropped when the
+//! scenario is written, never stored).
+//!
+//! Two changes are made on the way, both needed to record readable traffic:
+//! hop-by-hop headers are not forwarded (they describe one connection), and
+//! `Accept-Encoding` is not forwarded, so the upstream answers uncompressed.
+//! Redirects are passed back to the client, not followed. A request the
+//! upstream does not answer gets 502 from the proxy and is not recorded.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// The largest request body forwarded.
+const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+/// How long [`RecordingProxy::stop`] waits for requests in flight.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// Headers that describe one connection, not the message: never forwarded.
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "host",
+    "content-length",
+];
+
+/// One request forwarded and its answer.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// The order in which the proxy received it.
+    pub sequence: u64,
+    pub method: String,
+    /// The path as sent (percent-encoded), without the query.
+    pub path: String,
+    /// The raw query string, if any.
+    pub query: Option<String>,
+    pub request_headers: Vec<(String, String)>,
+    pub request_body: Vec<u8>,
+    pub status: u16,
+    pub response_headers: Vec<(String, String)>,
+    pub response_body: Vec<u8>,
+}
+
+struct ProxyState {
+    upstream: String,
+    client: reqwest::Client,
+    journal: Mutex<Vec<Recorded>>,
+    next: AtomicU64,
+}
+
+/// A recording proxy running on a local port, until [`RecordingProxy::stop`] (or drop).
+pub struct RecordingProxy {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    state: Arc<ProxyState>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl RecordingProxy {
+    /// Listens on `listen` (port 0: an ephemeral port) and forwards to
+    /// `upstream` (`http(s)://host[:port][/prefix]`), each request ending
+    /// within `timeout`.
+    pub async fn start(
+        upstream: &str,
+        listen: SocketAddr,
+        timeout: Duration,
+    ) -> std::io::Result<RecordingProxy> {
+        let listener = TcpListener::bind(listen).await?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(ProxyState {
+            upstream: upstream.trim_end_matches('/').to_string(),
+            client: client(timeout),
+            journal: Mutex::new(Vec::new()),
+            next: AtomicU64::new(0),
+        });
+        let router = Router::new().fallback(forward).with_state(state.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, router)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Ok(RecordingProxy {
+            addr,
+            state,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops listening, lets requests in flight finish (for a while), and
+    /// returns every exchange in the order the requests arrived.
+    pub async fn stop(mut self) -> Vec<Recorded> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = tokio::time::timeout(STOP_GRACE, task).await;
+        }
+        let mut recorded = self
+            .state
+            .journal
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        recorded.sort_by_key(|r| r.sequence);
+        recorded
+    }
+}
+
+impl Drop for RecordingProxy {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A client that passes redirects back instead of following them (the
+/// runner's client follows them, which a proxy must not).
+fn client(timeout: Duration) -> reqwest::Client {
+    // TLS for https upstreams uses ring, as the runner's client does.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_default()
+}
+
+/// The headers passed on: all but hop-by-hop ones and `also_drop`.
+fn passed<'h>(
+    headers: &'h HeaderMap,
+    also_drop: &'h [&str],
+) -> impl Iterator<Item = (&'h HeaderName, &'h HeaderValue)> {
+    headers
+        .iter()
+        .filter(|(n, _)| !HOP_BY_HOP.contains(&n.as_str()) && !also_drop.contains(&n.as_str()))
+}
+
+/// The headers passed on, as text for the recording.
+fn forwarded(headers: &HeaderMap, also_drop: &[&str]) -> Vec<(String, String)> {
+    passed(headers, also_drop)
+        .map(|(n, v)| {
+            (
+                n.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+fn failure(status: StatusCode, message: String) -> Response {
+    tracing::warn!("{message}");
+    (status, format!("vouch record: {message}\n")).into_response()
+}
+
+async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Response {
+    let sequence = state.next.fetch_add(1, Ordering::Relaxed);
+    let (parts, body) = request.into_parts();
+    let Ok(body) = to_bytes(body, MAX_BODY_BYTES).await else {
+        let message = format!("request body over {MAX_BODY_BYTES} bytes");
+        return failure(StatusCode::PAYLOAD_TOO_LARGE, message);
+    };
+    let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    let url = format!("{}{path_and_query}", state.upstream);
+    let mut builder = state
+        .client
+        .request(parts.method.clone(), &url)
+        .body(body.clone());
+    for (name, value) in passed(&parts.headers, &["accept-encoding"]) {
+        builder = builder.header(name, value);
+    }
+    let answer = match builder.send().await {
+        Ok(answer) => answer,
+        Err(e) => return failure(StatusCode::BAD_GATEWAY, format!("{url}: {e}")),
+    };
+    let status = answer.status();
+    let response_headers = answer.headers().clone();
+    let response_body = match answer.bytes().await {
+        Ok(bytes) => bytes,
+        Err(e) => return failure(StatusCode::BAD_GATEWAY, format!("{url}: reading: {e}")),
+    };
+    state
+        .journal
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(Recorded {
+            sequence,
+            method: parts.method.to_string(),
+            path: parts.uri.path().to_string(),
+            query: parts.uri.query().map(str::to_string),
+            request_headers: forwarded(&parts.headers, &["accept-encoding"]),
+            request_body: body.to_vec(),
+            status: status.as_u16(),
+            response_headers: forwarded(&response_headers, &[]),
+            response_body: response_body.to_vec(),
+        });
+    let mut reply = Response::builder().status(status);
+    for (name, value) in passed(&response_headers, &[]) {
+        reply = reply.header(name, value);
+    }
+    reply
+        .body(Body::from(response_body))
+        .unwrap_or_else(|e| failure(StatusCode::BAD_GATEWAY, format!("{url}: {e}")))
+}

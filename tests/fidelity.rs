@@ -1,0 +1,550 @@
+//! `vouch fidelity`: the same scenarios against the built-in mock and a fake
+//! live vendor. A faithful fake (another mock) scores 1.0; a fake that
+//! drifts in known ways shows exactly those differences, with their kind,
+//! pointer and whether the spec's x-errata already record them; the CLI maps
+//! the score to its exit code and writes JSON and HTML reports, and the HTML
+//! report renders its heatmap and diffs in headless Chromium.
+
+mod fidelity_support;
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+use fidelity_support::{
+    Answer, DriftingVendor, TempDir, compare, live_kind, mock_with_token, vouch, wait_bounded,
+};
+use serde_json::{Value, json};
+use vouch::fidelity::{Difference, FidelityReport, Kind};
+use vouch::mock::DEFAULT_TOKEN;
+
+const VIP: &str = "d8474e0dbfe84d47a449bb34979cbcb9";
+const PROJECT: &str = "05602623488025ea2f1ac01f1d3f1e2b";
+const GATEWAY: &str = "eddc4d25480b4cd6b512f270a1b8b341";
+
+/// Scenarios whose steps the drifting vendor changes (each drift in the last
+/// step that runs, since the runner stops a scenario at a failing step).
+fn drift_scenarios(dir: &TempDir) {
+    let used_ports = |protocol: &str, uuid: &str| {
+        format!(
+            "name: used ports\ntags: [zstack]\nsteps:\n  - operation: zstack.getVipUsedPorts\n    \
+             params: {{uuid: \"{uuid}\", protocol: {protocol}}}\n    expect: {{status: [200, 503]}}\n    snapshot: false\n"
+        )
+    };
+    dir.write("zstack/renamed.yaml", &used_ports("TCP", VIP));
+    dir.write("zstack/extra-field.yaml", &used_ports("UDP", VIP));
+    dir.write("zstack/status.yaml", &used_ports("TCP", &"0".repeat(32)));
+    let list = |limits: &[u32]| {
+        let steps: String = limits
+            .iter()
+            .map(|limit| {
+                format!(
+                    "  - operation: huawei-apig.listIngressPorts\n    params: {{project_id: \"{PROJECT}\", \
+                     instance_id: \"{GATEWAY}\", limit: {limit}}}\n    snapshot: false\n"
+                )
+            })
+            .collect();
+        format!("name: list ports\ntags: [huawei-apig]\nsteps:\n{steps}")
+    };
+    dir.write("huawei/content-type.yaml", &list(&[6]));
+    dir.write("huawei/value.yaml", &list(&[7, 9]));
+    dir.write("huawei/slow.yaml", &list(&[8]));
+}
+
+/// The drifts, keyed on the request.
+fn drift(target: &str, answer: &mut Answer) {
+    if target.contains(VIP) && target.ends_with("protocol=TCP") {
+        // An old server release: `protcol` for `protocol` (the schema's x-errata says so).
+        answer.json(|j| {
+            let inventory = j["inventories"][0].as_object_mut().unwrap();
+            let protocol = inventory.shift_remove("protocol").unwrap();
+            inventory.insert("protcol".into(), protocol);
+        });
+    } else if target.contains(VIP) && target.ends_with("protocol=UDP") {
+        answer.json(|j| j["inventories"][0]["cost"] = json!(3));
+    } else if target.contains(&"0".repeat(32)) {
+        answer.status = 404;
+    } else if target.ends_with("limit=6") {
+        answer.content_type = "text/plain".into();
+    } else if target.ends_with("limit=7") {
+        answer.json(|j| j["ingress_port_infos"][0]["status"] = json!("abnormal"));
+    } else if target.ends_with("limit=8") {
+        answer.delay = Duration::from_millis(1500);
+    }
+}
+
+async fn drifting_vendor() -> DriftingVendor {
+    DriftingVendor::start(DEFAULT_TOKEN, Arc::new(drift)).await
+}
+
+/// (scenario, kind, pointer, known) of every difference.
+fn found(report: &FidelityReport) -> Vec<(String, Kind, String, bool)> {
+    let mut out: Vec<_> = report
+        .scenarios
+        .iter()
+        .flat_map(|s| {
+            s.steps.iter().flat_map(move |step| {
+                step.differences
+                    .iter()
+                    .map(move |d| (s.id.clone(), d.kind, d.pointer.clone(), d.known.is_some()))
+            })
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn difference<'r>(report: &'r FidelityReport, pointer: &str) -> &'r Difference {
+    report
+        .scenarios
+        .iter()
+        .flat_map(|s| &s.steps)
+        .flat_map(|s| &s.differences)
+        .find(|d| d.pointer == pointer)
+        .unwrap_or_else(|| panic!("no difference at {pointer}"))
+}
+
+fn score_of(report: &FidelityReport, operation: &str) -> Option<f64> {
+    report
+        .operations
+        .iter()
+        .find(|o| o.operation == operation)
+        .and_then(|o| o.score)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_faithful_live_target_scores_one() {
+    // Arrange: the repository's own scenarios, and a second mock as the live target.
+    let live = mock_with_token("a-live-token").await;
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let scenarios = [
+        vouch::scenario::load_dir(
+            &root.join("zstack"),
+            &support::catalog(),
+            &Default::default(),
+        )
+        .expect("zstack scenarios"),
+        vouch::scenario::load_dir(
+            &root.join("huawei-apig"),
+            &support::catalog(),
+            &Default::default(),
+        )
+        .expect("huawei scenarios"),
+    ]
+    .concat();
+
+    // Act
+    let report = compare(&root, &scenarios, &live_kind(&live.url(), "a-live-token")).await;
+
+    // Assert
+    let scored: Vec<_> = found(&report)
+        .into_iter()
+        .filter(|(_, kind, _, _)| kind.scored())
+        .collect();
+    assert_eq!(scored, [], "{}", report.details());
+    assert_eq!(report.score, Some(1.0));
+    assert!(report.steps > 20, "{}", report.table());
+    assert!(report.operations.iter().all(|o| o.score == Some(1.0)));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_drifting_vendor_shows_exactly_its_drifts() {
+    // Arrange
+    let dir = TempDir::new("drift");
+    drift_scenarios(&dir);
+    let vendor = drifting_vendor().await;
+
+    // Act
+    let report = compare(
+        &dir.0,
+        &dir.scenarios(),
+        &live_kind(&vendor.url, DEFAULT_TOKEN),
+    )
+    .await;
+
+    // Assert
+    let expected = [
+        ("huawei/content-type", Kind::ContentType, "", false),
+        ("huawei/content-type", Kind::Validity, "", false),
+        ("huawei/slow", Kind::Latency, "", false),
+        (
+            "huawei/value",
+            Kind::ValueChanged,
+            "/ingress_port_infos/0/status",
+            false,
+        ),
+        (
+            "zstack/extra-field",
+            Kind::FieldAdded,
+            "/inventories/0/cost",
+            false,
+        ),
+        (
+            "zstack/renamed",
+            Kind::FieldRemoved,
+            "/inventories/0/protocol",
+            true,
+        ),
+        (
+            "zstack/renamed",
+            Kind::FieldAdded,
+            "/inventories/0/protcol",
+            true,
+        ),
+        ("zstack/renamed", Kind::Validity, "/inventories/0", true),
+        ("zstack/status", Kind::Status, "", false),
+        ("zstack/status", Kind::Validity, "", false),
+    ];
+    let mut expected: Vec<_> = expected
+        .iter()
+        .map(|(s, k, p, known)| (s.to_string(), *k, p.to_string(), *known))
+        .collect();
+    expected.sort();
+    assert_eq!(found(&report), expected, "{}", report.details());
+
+    let renamed = difference(&report, "/inventories/0/protcol");
+    assert!(
+        renamed.known.as_deref().is_some_and(
+            |e| e.starts_with("/components/schemas/ZStackVipUsedPortsInventory/x-errata")
+        ),
+        "{renamed:?}"
+    );
+    let value = difference(&report, "/ingress_port_infos/0/status");
+    assert_eq!(
+        (value.mock.as_str(), value.live.as_str()),
+        ("\"normal\"", "\"abnormal\"")
+    );
+
+    // Scores: the three zstack steps all drift; listIngressPorts has two
+    // faithful steps of four (latency is reported, not scored).
+    assert_eq!(score_of(&report, "zstack.getVipUsedPorts"), Some(0.0));
+    assert_eq!(score_of(&report, "huawei-apig.listIngressPorts"), Some(0.5));
+    assert_eq!((report.faithful, report.steps), (2, 7));
+    assert_eq!((report.new, report.known), (6, 3));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn destructive_scenarios_are_skipped_unless_allowed() {
+    // Arrange
+    let dir = TempDir::new("destructive");
+    dir.write(
+        "add.yaml",
+        &format!(
+            "name: add\ntags: [huawei-apig, destructive]\nsteps:\n  - operation: huawei-apig.addIngressPort\n    \
+             params: {{project_id: \"{PROJECT}\", instance_id: \"{GATEWAY}\"}}\n    \
+             body: {{protocol: HTTP, ingress_port: 18080}}\n    snapshot: false\n"
+        ),
+    );
+    let live = mock_with_token(DEFAULT_TOKEN).await;
+    let cautious = vouch::suite::TargetKind::Live {
+        target: vouch::runner::Target {
+            default_base_url: Some(live.url()),
+            default_token: Some(DEFAULT_TOKEN.into()),
+            live: true,
+            ..Default::default()
+        },
+        allow_destructive: false,
+    };
+
+    // Act
+    let report = compare(&dir.0, &dir.scenarios(), &cautious).await;
+
+    // Assert: nothing was sent to the live target, and nothing is scored.
+    assert!(
+        report.scenarios[0]
+            .skipped
+            .as_deref()
+            .unwrap_or_default()
+            .contains("--allow-destructive")
+    );
+    assert_eq!((report.steps, report.score), (0, None));
+    assert!(live.state.journal().is_empty());
+}
+
+#[test]
+fn a_declared_header_that_differs_is_named() {
+    // Arrange: a spec declaring a response header, and two answers that differ there.
+    let spec = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /things:\n    get:\n      \
+        operationId: listThings\n      responses:\n        '200':\n          description: ok\n          \
+        headers:\n            X-Total-Count: {schema: {type: integer}}\n            \
+        X-Request-Id: {schema: {type: string, x-volatile: true}}\n          content:\n            \
+        application/json: {schema: {type: array}}\n";
+    let spec = vouch::spec::Spec::parse(Path::new("things.yaml"), spec).expect("spec parses");
+    let op = &spec.operations[0];
+    let answer = |headers: &[(&str, &str)]| vouch::runner::Exchange {
+        method: "GET".into(),
+        url: "http://127.0.0.1/things".into(),
+        request_headers: Vec::new(),
+        request_body: None,
+        status: 200,
+        content_type: Some("application/json".into()),
+        response_headers: headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect(),
+        body: "[]".into(),
+        elapsed_ms: 1.0,
+    };
+    let mock = answer(&[("x-total-count", "0"), ("x-request-id", "a")]);
+    let live = answer(&[("X-Total-Count", "2"), ("X-Request-Id", "b")]);
+    let context = vouch::fidelity::Context {
+        latency_threshold_ms: 200.0,
+        mock_volatile: &[],
+        live_volatile: &[],
+    };
+
+    // Act
+    let found = vouch::fidelity::classify(Some((&spec, op)), &mock, &live, &context);
+
+    // Assert: the count differs; the volatile request id may.
+    assert_eq!(
+        found,
+        [Difference::new(
+            Kind::Header,
+            "x-total-count",
+            "0".into(),
+            "2".into()
+        )]
+    );
+}
+
+fn report_paths(dir: &TempDir) -> (PathBuf, PathBuf) {
+    (
+        dir.0.join("out/fidelity.json"),
+        dir.0.join("out/fidelity.html"),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cli_passes_a_faithful_target_and_keeps_its_token_out_of_the_reports() {
+    // Arrange
+    let token = "live-secret-7f3a9c";
+    let live = mock_with_token(token).await;
+    let dir = TempDir::new("cli-ok");
+    let (json_path, html_path) = report_paths(&dir);
+    let args: Vec<String> = vec![
+        "fidelity".into(),
+        "--base-url".into(),
+        live.url(),
+        format!("{}/scenarios/huawei-apig", env!("CARGO_MANIFEST_DIR")),
+        "--allow-destructive".into(),
+        "--timeout".into(),
+        "5".into(),
+        "--report".into(),
+        format!("json={}", json_path.display()),
+        "--report".into(),
+        format!("html={}", html_path.display()),
+    ];
+
+    // Act
+    let done = tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        wait_bounded(vouch(&args, token), Duration::from_secs(120))
+    })
+    .await
+    .unwrap();
+
+    // Assert
+    assert_eq!(
+        done.status.code(),
+        Some(0),
+        "{}{}",
+        done.stdout,
+        done.stderr
+    );
+    assert!(
+        done.stdout.contains("huawei-apig.addIngressPort"),
+        "{}",
+        done.stdout
+    );
+    let json_text = std::fs::read_to_string(&json_path).unwrap();
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    let report: Value = serde_json::from_str(&json_text).unwrap();
+    assert_eq!(report["score"], json!(1.0));
+    assert!(
+        json_text.contains("[secret]"),
+        "the credential header is shown redacted"
+    );
+    for text in [&json_text, &html, &done.stdout, &done.stderr] {
+        assert!(!text.contains(token), "the live token leaked into a report");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cli_exit_code_follows_the_score_the_input_and_the_target() {
+    // Arrange
+    let dir = TempDir::new("cli-codes");
+    drift_scenarios(&dir);
+    let vendor = drifting_vendor().await;
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+    let scenarios = dir.0.display().to_string();
+    let runs: Vec<(Vec<String>, i32)> = vec![
+        (vec![vendor.url.clone(), scenarios.clone()], 1),
+        (
+            vec![
+                vendor.url.clone(),
+                scenarios.clone(),
+                "--min-fidelity".into(),
+                "0.2".into(),
+            ],
+            0,
+        ),
+        (
+            vec![
+                vendor.url.clone(),
+                scenarios.clone(),
+                "--min-fidelity".into(),
+                "2".into(),
+            ],
+            2,
+        ),
+        (
+            vec![
+                vendor.url.clone(),
+                scenarios.clone(),
+                "--report".into(),
+                "pdf=x".into(),
+            ],
+            2,
+        ),
+        (vec!["not-a-url".into(), scenarios.clone()], 2),
+        (
+            vec![closed, scenarios.clone(), "--timeout".into(), "2".into()],
+            3,
+        ),
+    ];
+
+    for (args, code) in runs {
+        // Act
+        let mut full = vec!["fidelity".to_string(), "--base-url".into()];
+        full.extend(args);
+        let shown = full.join(" ");
+        let done = tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = full.iter().map(String::as_str).collect();
+            wait_bounded(vouch(&args, DEFAULT_TOKEN), Duration::from_secs(120))
+        })
+        .await
+        .unwrap();
+
+        // Assert
+        assert_eq!(
+            done.status.code(),
+            Some(code),
+            "vouch {shown}\n{}{}",
+            done.stdout,
+            done.stderr
+        );
+    }
+}
+
+/// Chromium with the flags that keep it off the network and out of the user's profile.
+fn chromium(profile: &Path, extra: &[String], page: &Path) -> fidelity_support::Finished {
+    let browser = Path::new("/usr/bin/chromium");
+    assert!(
+        browser.exists(),
+        "this test needs Debian's chromium: `apt-get install -y chromium` (.ci/run installs it)"
+    );
+    let child = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(extra)
+        .arg(format!("file://{}", page.display()))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("chromium starts");
+    wait_bounded(child, Duration::from_secs(90))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_html_report_shows_the_heatmap_and_the_diffs_in_chromium() {
+    // Arrange: a report of the drifting vendor.
+    let dir = TempDir::new("html");
+    drift_scenarios(&dir);
+    let vendor = drifting_vendor().await;
+    let report = compare(
+        &dir.0,
+        &dir.scenarios(),
+        &live_kind(&vendor.url, DEFAULT_TOKEN),
+    )
+    .await;
+    let page = dir.0.join("report.html");
+    vouch::report::FidelityHtmlReport { path: page.clone() }
+        .write(&report)
+        .unwrap();
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        html.contains("default-src 'none'"),
+        "the page may fetch nothing"
+    );
+    assert!(
+        !html.contains("<link") && !html.contains(" src="),
+        "self-contained"
+    );
+
+    // Act
+    let shot = dir.0.join("report.png");
+    let (profiles, shot_path) = (dir.0.clone(), shot.clone());
+    let (dom, screenshot) = tokio::task::spawn_blocking(move || {
+        let dom = chromium(&profiles.join("profile-dom"), &["--dump-dom".into()], &page);
+        let screenshot = chromium(
+            &profiles.join("profile-shot"),
+            &[
+                format!("--screenshot={}", shot_path.display()),
+                "--window-size=1280,1600".into(),
+            ],
+            &page,
+        );
+        (dom, screenshot)
+    })
+    .await
+    .unwrap();
+
+    // Assert: the heatmap has a row per operation with its score and counts…
+    assert!(dom.status.success(), "{}", dom.stderr);
+    let dom = dom.stdout;
+    assert!(dom.contains("id=\"heatmap\""), "{dom}");
+    assert!(
+        dom.contains("<tr data-op=\"zstack.getVipUsedPorts\">"),
+        "{dom}"
+    );
+    assert!(dom.contains(">50.0%<") && dom.contains(">0.0%<"), "{dom}");
+    // …each difference is listed and highlighted in both answers, side by side…
+    assert!(
+        dom.contains("<mark class=\"changed\">\"status\": \"abnormal\"</mark>"),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("<mark class=\"changed\">\"status\": \"normal\"</mark>"),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("<mark class=\"added\">\"protcol\": \"TCP\"</mark>"),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("<mark class=\"removed\">\"protocol\": \"TCP\"</mark>"),
+        "{dom}"
+    );
+    assert_eq!(dom.matches("<div class=\"sides\">").count(), 6, "{dom}");
+    // …and the page's script ran.
+    assert!(dom.contains("6 of 6 differing steps shown"), "{dom}");
+    assert!(screenshot.status.success(), "{}", screenshot.stderr);
+    let png = std::fs::read(&shot).expect("a screenshot");
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000);
+}
