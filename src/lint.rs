@@ -2,9 +2,10 @@
 //!
 //! Beyond what loading already reports (unparsable files, dangling `$ref`s,
 //! schemas that do not compile, operations that would match the same
-//! requests), lint checks that every example validates against its schema
-//! and that every operation is traceable and complete: an `operationId`, an
-//! `x-seed`, and at least one success and one error response.
+//! requests), lint checks that every body schema has an example, that every
+//! example validates against its schema, and that every operation is
+//! traceable and complete: an `operationId`, an `x-seed`, and at least one
+//! success and one error response.
 
 use serde_json::Value;
 
@@ -168,6 +169,15 @@ fn check_operation(spec: &Spec, op: &Operation, options: LintOptions, out: &mut 
     let bodies = op.request_body.iter().flat_map(|b| &b.content);
     let responses = op.responses.iter().flat_map(|r| &r.content);
     for mt in bodies.chain(responses) {
+        if mt.schema.is_some() && mt.examples.is_empty() {
+            out.push(spec.problem(
+                &mt.pointer,
+                format!(
+                    "`{}`: `{}` has a schema but no `example` or `examples`",
+                    op.id, mt.media_type
+                ),
+            ));
+        }
         check_examples(spec, &op.id, &mt.examples, mt.schema.as_ref(), out);
     }
 }

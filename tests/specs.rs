@@ -56,6 +56,12 @@ fn specs_readme_table_matches_the_specs() {
     "/paths/~1things~1{name}/get",
     "would match the same requests as `things.get`"
 )]
+#[case::response_without_example(
+    "missing-example.yaml",
+    12,
+    "/paths/~1things/get/responses/200/content/application~1json",
+    "`application/json` has a schema but no `example`"
+)]
 #[case::invalid_yaml("invalid-yaml.yaml", 7, "", "not valid YAML")]
 #[case::missing_operation_id(
     "incomplete-operation.yaml",
