@@ -80,13 +80,36 @@ const EXIT_INVALID: u8 = 2;
 /// Exit code for an unreachable target.
 const EXIT_UNREACHABLE: u8 = 3;
 
+/// What `vouch run` and `vouch fidelity` share: which scenarios, with what
+/// specs, variables and fixtures, under which safety rule and timeout.
 #[derive(clap::Args)]
-struct RunArgs {
+struct InputArgs {
     /// Scenario files or directories (default: scenarios/).
     paths: Vec<PathBuf>,
     /// Spec files (default: the built-in specs).
     #[arg(long = "spec", value_name = "FILE")]
     specs: Vec<PathBuf>,
+    /// Set a variable (repeatable); overrides the scenario's default.
+    #[arg(long = "var", value_name = "K=V")]
+    vars: Vec<String>,
+    /// A YAML file of variables.
+    #[arg(long = "vars", value_name = "FILE")]
+    vars_file: Option<PathBuf>,
+    /// Fixture file for the built-in mock.
+    #[arg(long, value_name = "FILE")]
+    fixtures: Option<PathBuf>,
+    /// Run scenarios tagged `destructive` against a live target.
+    #[arg(long)]
+    allow_destructive: bool,
+    /// Per-request timeout in seconds.
+    #[arg(long, default_value_t = 30.0)]
+    timeout: f64,
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    #[command(flatten)]
+    inputs: InputArgs,
     /// A live target: `URL` for every spec, or `SPEC=URL` (repeatable). Tokens come from
     /// VOUCH_TOKEN and VOUCH_TOKEN_<SPEC>, never from arguments.
     #[arg(
@@ -96,24 +119,12 @@ struct RunArgs {
         value_delimiter = ','
     )]
     base_urls: Vec<String>,
-    /// Set a variable (repeatable); overrides the scenario's default.
-    #[arg(long = "var", value_name = "K=V")]
-    vars: Vec<String>,
-    /// A YAML file of variables.
-    #[arg(long = "vars", value_name = "FILE")]
-    vars_file: Option<PathBuf>,
     /// Scenarios run at once (default: the number of cores against the mock, 1 against a live target).
     #[arg(long)]
     jobs: Option<usize>,
     /// Run only shard K of N (`2/4`), a stable subset.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     shard: Option<(u32, u32)>,
-    /// Run scenarios tagged `destructive` against a live target.
-    #[arg(long)]
-    allow_destructive: bool,
-    /// Per-request timeout in seconds.
-    #[arg(long, default_value_t = 30.0)]
-    timeout: f64,
     /// Write snapshots that differ or are missing (never in CI).
     #[arg(long)]
     update_snapshots: bool,
@@ -123,9 +134,6 @@ struct RunArgs {
     /// Compare snapshots against a live target too (off by default: live data differs).
     #[arg(long)]
     live_snapshots: bool,
-    /// Fixture file for the built-in mock.
-    #[arg(long, value_name = "FILE")]
-    fixtures: Option<PathBuf>,
     /// `junit=PATH` or `json=PATH` (repeatable).
     #[arg(long = "report", value_name = "KIND=PATH")]
     reports: Vec<String>,
@@ -372,15 +380,12 @@ fn mock_target(fixtures: Option<&PathBuf>) -> Result<TargetKind, String> {
 /// What `run` and `fidelity` both read before anything is sent: the
 /// catalog, the command-line variables and the checked scenarios.
 fn load_inputs(
-    specs: &[PathBuf],
-    paths: &[PathBuf],
-    var_pairs: &[String],
-    vars_file: Option<&PathBuf>,
+    inputs: &InputArgs,
 ) -> Result<(std::sync::Arc<Catalog>, Vars, Vec<Scenario>), ExitCode> {
-    let catalog = load_catalog(specs).map_err(invalid)?;
-    let vars = cli_vars(var_pairs, vars_file).map_err(invalid)?;
+    let catalog = load_catalog(&inputs.specs).map_err(invalid)?;
+    let vars = cli_vars(&inputs.vars, inputs.vars_file.as_ref()).map_err(invalid)?;
     let names = vars.keys().cloned().collect();
-    let scenarios = load_scenarios(paths, &catalog, &names).map_err(|e| {
+    let scenarios = load_scenarios(&inputs.paths, &catalog, &names).map_err(|e| {
         eprintln!("{e}");
         ExitCode::from(EXIT_INVALID)
     })?;
@@ -388,28 +393,23 @@ fn load_inputs(
 }
 
 fn run_scenarios(args: RunArgs) -> ExitCode {
-    let (catalog, vars, scenarios) = match load_inputs(
-        &args.specs,
-        &args.paths,
-        &args.vars,
-        args.vars_file.as_ref(),
-    ) {
+    let (catalog, vars, scenarios) = match load_inputs(&args.inputs) {
         Ok(inputs) => inputs,
         Err(code) => return code,
     };
-    let root = scenarios_root(&args.paths);
+    let root = scenarios_root(&args.inputs.paths);
     let scenarios: Vec<Scenario> = scenarios
         .into_iter()
         .filter(|s| in_shard(&s.id(&root), args.shard))
         .collect();
     let live = !args.base_urls.is_empty();
     let kind = if live {
-        match TargetKind::live(&catalog, &args.base_urls, args.allow_destructive) {
+        match TargetKind::live(&catalog, &args.base_urls, args.inputs.allow_destructive) {
             Ok(k) => k,
             Err(e) => return invalid(e),
         }
     } else {
-        match mock_target(args.fixtures.as_ref()) {
+        match mock_target(args.inputs.fixtures.as_ref()) {
             Ok(kind) => kind,
             Err(e) => return invalid(e),
         }
@@ -438,7 +438,7 @@ fn run_scenarios(args: RunArgs) -> ExitCode {
         }
     };
     let options = RunOptions {
-        timeout: std::time::Duration::from_secs_f64(args.timeout.max(0.001)),
+        timeout: std::time::Duration::from_secs_f64(args.inputs.timeout.max(0.001)),
         retries: 2,
         vars,
         run_id: new_run_id(),
@@ -508,11 +508,8 @@ fn run_coverage(
 
 #[derive(clap::Args)]
 struct FidelityArgs {
-    /// Scenario files or directories (default: scenarios/).
-    paths: Vec<PathBuf>,
-    /// Spec files (default: the built-in specs).
-    #[arg(long = "spec", value_name = "FILE")]
-    specs: Vec<PathBuf>,
+    #[command(flatten)]
+    inputs: InputArgs,
     /// The live target: `URL` for every spec, or `SPEC=URL` (repeatable). Tokens come from
     /// VOUCH_TOKEN and VOUCH_TOKEN_<SPEC>, never from arguments.
     #[arg(
@@ -523,21 +520,6 @@ struct FidelityArgs {
         required = true
     )]
     base_urls: Vec<String>,
-    /// Set a variable (repeatable); both runs use the same values.
-    #[arg(long = "var", value_name = "K=V")]
-    vars: Vec<String>,
-    /// A YAML file of variables.
-    #[arg(long = "vars", value_name = "FILE")]
-    vars_file: Option<PathBuf>,
-    /// Run scenarios tagged `destructive` against the live target.
-    #[arg(long)]
-    allow_destructive: bool,
-    /// Per-request timeout in seconds.
-    #[arg(long, default_value_t = 30.0)]
-    timeout: f64,
-    /// Fixture file for the built-in mock.
-    #[arg(long, value_name = "FILE")]
-    fixtures: Option<PathBuf>,
     /// `json=PATH` or `html=PATH` (repeatable).
     #[arg(long = "report", value_name = "KIND=PATH")]
     reports: Vec<String>,
@@ -616,20 +598,15 @@ fn fidelity_targets(
     args: &FidelityArgs,
     catalog: &Catalog,
 ) -> Result<(TargetKind, TargetKind), String> {
-    let live = TargetKind::live(catalog, &args.base_urls, args.allow_destructive)?;
-    Ok((mock_target(args.fixtures.as_ref())?, live))
+    let live = TargetKind::live(catalog, &args.base_urls, args.inputs.allow_destructive)?;
+    Ok((mock_target(args.inputs.fixtures.as_ref())?, live))
 }
 
 fn run_fidelity(args: FidelityArgs) -> ExitCode {
     if let Err(e) = check_fidelity_args(&args) {
         return invalid(e);
     }
-    let (catalog, vars, scenarios) = match load_inputs(
-        &args.specs,
-        &args.paths,
-        &args.vars,
-        args.vars_file.as_ref(),
-    ) {
+    let (catalog, vars, scenarios) = match load_inputs(&args.inputs) {
         Ok(inputs) => inputs,
         Err(code) => return code,
     };
@@ -639,12 +616,12 @@ fn run_fidelity(args: FidelityArgs) -> ExitCode {
     };
     let options = vouch::fidelity::FidelityOptions {
         run: RunOptions {
-            timeout: std::time::Duration::from_secs_f64(args.timeout.max(0.001)),
+            timeout: std::time::Duration::from_secs_f64(args.inputs.timeout.max(0.001)),
             retries: 2,
             vars,
             run_id: new_run_id(),
             snapshots: SnapshotMode::Off,
-            root: scenarios_root(&args.paths),
+            root: scenarios_root(&args.inputs.paths),
         },
         latency_threshold_ms: args.latency_threshold_ms,
     };
