@@ -2,7 +2,8 @@
 //! every route of every vendor, with a valid credential so it reaches
 //! validation. Each must be answered within a second, in the vendor's way
 //! (a 4xx, or the 500 that Zadig's own server gives for a malformed body,
-//! per vendor-notes), never by a contract violation of the mock itself, and
+//! per vendor-notes), never by a contract violation of the mock itself (the
+//! debug-build self-check would mark any answer that breaks the spec), and
 //! must leave the state unchanged.
 
 mod support;
@@ -47,6 +48,15 @@ fn hostile_bodies() -> Vec<(&'static str, Vec<u8>, &'static str)> {
     ]
 }
 
+async fn state_of(http: &reqwest::Client, url: &str) -> String {
+    let response = http
+        .get(format!("{url}/__vouch/state"))
+        .send()
+        .await
+        .unwrap();
+    response.text().await.unwrap()
+}
+
 /// Whether `status` is an acceptable answer to a hostile request for `vendor`.
 fn acceptable(vendor: &str, status: u16, body: &str) -> bool {
     (400..500).contains(&status)
@@ -59,14 +69,7 @@ fn acceptable(vendor: &str, status: u16, body: &str) -> bool {
 async fn hostile_requests_get_vendor_answers_within_a_second_and_change_nothing() {
     let mock = start_mock().await;
     let http = client();
-    let before = http
-        .get(format!("{}/__vouch/state", mock.url()))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let before = state_of(&http, &mock.url()).await;
     let catalog = catalog();
     let mut failures = Vec::new();
     let absurd_query: String = (0..1_000)
@@ -136,14 +139,7 @@ async fn hostile_requests_get_vendor_answers_within_a_second_and_change_nothing(
             }
         }
     }
-    let after = http
-        .get(format!("{}/__vouch/state", mock.url()))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let after = state_of(&http, &mock.url()).await;
     assert!(
         failures.is_empty(),
         "{} hostile requests answered badly:\n{}",
