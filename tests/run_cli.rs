@@ -49,6 +49,7 @@ fn invalid_scenarios_are_reported_with_file_line_column_and_the_text_before_anyt
             "run",
             "tests/cli/invalid/unknown-operation.yaml",
             "tests/cli/invalid/unknown-variable.yaml",
+            "tests/cli/invalid/no-steps.yaml",
         ],
         &[],
     );
@@ -78,6 +79,12 @@ fn invalid_scenarios_are_reported_with_file_line_column_and_the_text_before_anyt
     assert!(
         all.contains("error: unknown variable `later`"),
         "a capture is not defined before the step that makes it: {all}"
+    );
+    assert!(
+        all.contains(
+            "error: a scenario needs at least one step\n --> tests/cli/invalid/no-steps.yaml:3:8"
+        ),
+        "{all}"
     );
     assert!(!all.contains("passed"), "nothing may run: {all}");
 }

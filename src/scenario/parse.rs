@@ -32,6 +32,9 @@ impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "error: {}", self.message)?;
         let gutter = " ".repeat(self.line.to_string().len());
+        if self.line == 0 {
+            return write!(f, "{gutter}--> {}", self.file.display());
+        }
         writeln!(
             f,
             "{gutter}--> {}:{}:{}",
@@ -166,6 +169,9 @@ pub fn parse_scenario(
         )]
     })?;
     let mut errors = Vec::new();
+    if raw.steps.is_empty() {
+        errors.push(locator.error("/steps", None, "a scenario needs at least one step".into()));
+    }
     let mut defined: BTreeSet<String> = cli_vars.clone();
     defined.insert("run_id".into());
     for (name, value) in &raw.variables {
