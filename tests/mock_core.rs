@@ -43,10 +43,10 @@ async fn journal_records_each_request_with_its_operation_and_findings() {
     let mock = start_mock().await;
     let http = client();
     send(http.get(format!("{}/nowhere", mock.url()))).await;
-    send(
-        http.get(format!("{}/openapi/environments", mock.url()))
-            .bearer_auth(DEFAULT_TOKEN),
-    )
+    send(http.get(format!(
+        "{}/openapi/environments?token={DEFAULT_TOKEN}",
+        mock.url()
+    )))
     .await;
 
     let journal = send(http.get(format!("{}/__vouch/journal", mock.url())))
@@ -58,6 +58,10 @@ async fn journal_records_each_request_with_its_operation_and_findings() {
     assert_eq!(entries[0]["operation"], Value::Null);
     assert_eq!(entries[0]["status"], 404);
     assert_eq!(entries[1]["operation"], "zadig.listTestEnvironments");
+    assert_eq!(
+        entries[1]["query"], "token=[secret]",
+        "the credential is never journaled"
+    );
     assert!(
         entries[1]["findings"]
             .as_array()

@@ -222,7 +222,8 @@ async fn serve_operation(State(state): State<Arc<MockState>>, request: Request) 
         time_ms,
         method: seen.method,
         path: seen.path,
-        query: seen.query,
+        // A credential may travel in the query (Zadig's `?token=`): never journal it.
+        query: seen.query.replace(state.token.as_str(), "[secret]"),
         operation: seen.operation,
         findings: seen.findings,
         status,
