@@ -2039,8 +2039,13 @@ async fn tails_chooses_how_many_lines_are_sent() {
     let api = Api::start().await;
 
     let three = api.get(&logs_path(POD, "service1", "&tails=3")).await;
-    let all = api
+    let all = api.get(&logs_path(POD, "service1", "&tails=100")).await;
+    // The fixture log is from January 2024: `since` keeps lines no older than it says.
+    let recent = api
         .get(&logs_path(POD, "service1", "&tails=100&since=1h30m"))
+        .await;
+    let since_2023 = api
+        .get(&logs_path(POD, "service1", "&tails=100&since=100000h"))
         .await;
 
     let not_a_number = api.get(&logs_path(POD, "service1", "&tails=abc")).await;
@@ -2048,6 +2053,9 @@ async fn tails_chooses_how_many_lines_are_sent() {
     assert_conforms("zadig.streamContainerLogs", &three);
     assert_eq!(parse_events(&three.text).len(), 3);
     assert_eq!(parse_events(&all.text).len(), 25);
+    assert_eq!(recent.status, 200);
+    assert!(parse_events(&recent.text).is_empty(), "{}", recent.text);
+    assert_eq!(parse_events(&since_2023.text).len(), 25);
     assert_eq!(
         not_a_number.status, 200,
         "the server falls back to 10 lines"

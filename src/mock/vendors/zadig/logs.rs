@@ -1,6 +1,8 @@
 //! Container logs over server-sent events: the last `tails` lines (default
 //! 10) of a container's log from the fixtures, one `message` event per line,
-//! then the stream closes.
+//! then the stream closes. With `since` (a Go duration), only lines whose
+//! leading RFC 3339 timestamp is at most that old are sent, as Kubernetes'
+//! `sinceSeconds` does.
 //!
 //! The log handler checks little: an unknown project, environment, pod or
 //! container (or a missing `projectKey` / `envName`) closes the stream with
@@ -18,14 +20,42 @@ const DEFAULT_TAILS: i64 = 10;
 /// `GET /openapi/logs/sse/pods/{podName}/containers/{containerName}`.
 pub fn stream(state: &State, req: &MockRequest<'_>) -> Reply {
     let since = req.query_param("since").unwrap_or_default();
-    if !since.is_empty() && !is_go_duration(since) {
-        return invalid_since(since);
-    }
+    let max_age = match since {
+        "" => None,
+        text => match go_duration_seconds(text) {
+            Some(seconds) => Some(seconds),
+            None => return invalid_since(since),
+        },
+    };
     let tails = req
         .query_param("tails")
         .and_then(|t| t.parse::<i64>().ok())
         .unwrap_or(DEFAULT_TAILS);
-    Reply::events(tail(log_of(state, req), tails))
+    let mut lines = tail(log_of(state, req), tails);
+    if let Some(max_age) = max_age {
+        let oldest = crate::mock::random::unix_seconds() as f64 - max_age;
+        lines.retain(|line| line_time(line).is_some_and(|t| t as f64 >= oldest));
+    }
+    Reply::events(lines)
+}
+
+/// Seconds since the Unix epoch of a line's leading `YYYY-MM-DDTHH:MM:SSZ`.
+fn line_time(line: &str) -> Option<i64> {
+    let stamp = line.get(..20).filter(|s| s.ends_with('Z'))?;
+    let number = |range: std::ops::Range<usize>| stamp.get(range)?.parse::<i64>().ok();
+    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
+    Some(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
 }
 
 /// The container's whole log, or `None` when any name is unknown.
@@ -83,10 +113,15 @@ fn invalid_since(value: &str) -> Reply {
 
 /// Whether Go's `time.ParseDuration` accepts `text` (`0`, or number+unit
 /// pairs such as `1h30m`, `1.5s`, `300ms`, within the int64 nanosecond range).
-fn is_go_duration(text: &str) -> bool {
-    let body = text.strip_prefix(['-', '+']).unwrap_or(text);
+/// A Go duration (`1h30m`, `300ms`, `-2h`) in seconds; `None` when Go's
+/// `time.ParseDuration` would refuse it.
+fn go_duration_seconds(text: &str) -> Option<f64> {
+    let (sign, body) = match text.strip_prefix('-') {
+        Some(rest) => (-1.0, rest),
+        None => (1.0, text.strip_prefix('+').unwrap_or(text)),
+    };
     if body == "0" {
-        return true;
+        return Some(0.0);
     }
     let mut rest = body;
     let mut nanos = 0f64;
@@ -100,12 +135,12 @@ fn is_go_duration(text: &str) -> bool {
             .unwrap_or(after.len());
         let (unit, next) = after.split_at(unit_end);
         let (Ok(value), Some(scale)) = (number.parse::<f64>(), unit_nanos(unit)) else {
-            return false;
+            return None;
         };
         nanos += value * scale;
         rest = next;
     }
-    !body.is_empty() && nanos <= i64::MAX as f64
+    (!body.is_empty() && nanos <= i64::MAX as f64).then_some(sign * nanos / 1e9)
 }
 
 fn unit_nanos(unit: &str) -> Option<f64> {
@@ -129,7 +164,7 @@ mod tests {
         for ok in [
             "0", "10m", "1h30m", "1.5s", "300ms", "-2h", ".5h", "2562047h",
         ] {
-            assert!(is_go_duration(ok), "{ok}");
+            assert!(go_duration_seconds(ok).is_some(), "{ok}");
         }
         for bad in [
             "",
@@ -142,8 +177,20 @@ mod tests {
             "2562048h",
             "99999999999999999999h",
         ] {
-            assert!(!is_go_duration(bad), "{bad}");
+            assert!(go_duration_seconds(bad).is_none(), "{bad}");
         }
+    }
+
+    #[test]
+    fn durations_and_line_times_are_read_as_go_and_rfc_3339_do() {
+        assert_eq!(go_duration_seconds("1h30m"), Some(5400.0));
+        assert_eq!(go_duration_seconds("-2s"), Some(-2.0));
+        assert_eq!(line_time("1970-01-02T00:00:01Z INFO x"), Some(86_401));
+        assert_eq!(
+            line_time("2024-01-05T08:45:16Z INFO starting"),
+            Some(1_704_444_316)
+        );
+        assert_eq!(line_time("no timestamp here"), None);
     }
 
     #[test]
