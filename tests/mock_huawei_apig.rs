@@ -514,13 +514,14 @@ async fn list_turns_a_negative_offset_into_zero() {
     assert_eq!(port_numbers(&got), vec![8080, 8443]);
 }
 
-/// Adds ports 2000, 2001, ... to the empty gateway.
+/// Adds ports 2000, 2001, ... to the empty gateway, over one keep-alive client.
 async fn fill_empty_gateway(mock: &MockServer, count: u64) {
+    let http = client();
     for port in 2000..2000 + count {
-        let got = add(
-            mock,
-            EMPTY_GATEWAY,
-            json!({"protocol": "HTTP", "ingress_port": port}),
+        let got = send(
+            http.post(ports_url(mock, PROJECT, EMPTY_GATEWAY))
+                .header("X-Auth-Token", DEFAULT_TOKEN)
+                .json(&json!({"protocol": "HTTP", "ingress_port": port})),
         )
         .await;
         assert_eq!(got.status, 201, "{got:?}");
