@@ -11,13 +11,16 @@ use crate::spec::{Catalog, Method, Routed, StatusKey};
 /// Coverage of one spec.
 #[derive(Debug, Clone)]
 pub struct SpecCoverage {
+    /// Spec name (the spec file's stem).
     pub spec: String,
+    /// Every operation of the spec, in document order.
     pub operations: Vec<OperationCoverage>,
 }
 
 /// Coverage of one operation.
 #[derive(Debug, Clone)]
 pub struct OperationCoverage {
+    /// The operation's operationId.
     pub id: String,
     /// Whether any step calls it.
     pub exercised: bool,
@@ -52,6 +55,7 @@ fn share(n: usize, of: usize) -> f64 {
 /// Coverage of every spec.
 #[derive(Debug, Clone)]
 pub struct CoverageReport {
+    /// One entry per loaded spec.
     pub specs: Vec<SpecCoverage>,
 }
 

@@ -1,3 +1,4 @@
+#![deny(missing_docs)]
 //! vouch: contract tests and a stateful, spec-validated mock for cloud vendor APIs.
 //!
 //! Data flows one way: [`spec`] loads OpenAPI documents into a [`spec::Catalog`]

@@ -17,10 +17,17 @@ use crate::spec::Catalog;
 #[derive(Clone)]
 pub enum TargetKind {
     /// A fresh in-process mock per scenario, with these fixtures and this token.
-    Mock { fixtures: Fixtures, token: String },
+    Mock {
+        /// Seed data each fresh mock starts from.
+        fixtures: Fixtures,
+        /// The credential the mock accepts.
+        token: String,
+    },
     /// A live service.
     Live {
+        /// The live service's base URLs and credentials.
         target: Target,
+        /// Whether `destructive` scenarios may run against it (`--allow-destructive`).
         allow_destructive: bool,
     },
 }

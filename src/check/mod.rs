@@ -89,11 +89,13 @@ impl fmt::Display for Finding {
 /// A response as received (or about to be sent).
 #[derive(Debug, Clone, Copy)]
 pub struct Observed<'a> {
+    /// HTTP status code of the response.
     pub status: u16,
     /// The `Content-Type` header, if any.
     pub content_type: Option<&'a str>,
     /// Response header names, any case.
     pub header_names: &'a [&'a str],
+    /// Raw response body bytes.
     pub body: &'a [u8],
 }
 

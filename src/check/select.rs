@@ -6,15 +6,20 @@ use serde_json::Value;
 /// A parsed selector.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Selector {
+    /// A JSON pointer (`/data/list/0`), as written.
     Pointer(String),
+    /// A JSONPath (`$.data.list[*]`), parsed into its steps.
     Path(Vec<PathStep>),
 }
 
 /// One step of a JSONPath.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PathStep {
+    /// `.name` or `['name']`: one object member.
     Key(String),
+    /// `[0]`: one array element; negative counts from the end (`[-1]` is the last).
     Index(i64),
+    /// `[*]`: every element of an array or every member of an object.
     Wildcard,
     /// `..name`: every `name` at any depth.
     Descend(String),

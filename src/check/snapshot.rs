@@ -161,7 +161,9 @@ fn resolve<'v>(doc: &'v Value, mut schema: &'v Value) -> &'v Value {
 
 /// Compares a rendered snapshot with its file, writing as the mode allows.
 pub struct SnapshotCheck<'a> {
+    /// Directory holding the snapshot files (`snapshots/`).
     pub dir: &'a Path,
+    /// Snapshot name (`<scenario id>__<step number>`), which names its file.
     pub name: &'a str,
     /// The scenario file, for the header.
     pub source: &'a str,

@@ -106,6 +106,7 @@ impl std::fmt::Display for Kind {
 /// One difference between the two answers to a step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Difference {
+    /// What kind of difference this is (status, body, header, latency, ...).
     pub kind: Kind,
     /// JSON pointer into the body (`""` for the whole answer); for
     /// [`Kind::Header`], the header's name.
@@ -134,13 +135,19 @@ impl Difference {
 /// The two answers to one step of a scenario.
 #[derive(Debug, Clone, Serialize)]
 pub struct PairedStep {
+    /// The step's name, or a description of its request (`step 2 (getPorts)`).
     pub label: String,
+    /// 1-based line of the step in its scenario file.
     pub line: u64,
+    /// Whether it is a teardown step.
     pub teardown: bool,
     /// The operationId, or [`UNMATCHED`].
     pub operation: String,
+    /// The mock's answer; `None` when the step got none from it (not run, unreachable).
     pub mock: Option<Exchange>,
+    /// The live target's answer; `None` when the step got none from it (not run, unreachable).
     pub live: Option<Exchange>,
+    /// Every difference found between the two answers, errata-matched ones included.
     pub differences: Vec<Difference>,
 }
 
@@ -159,13 +166,17 @@ impl PairedStep {
 /// One scenario's comparison.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScenarioComparison {
+    /// Scenario id: its file path relative to the scenarios root, without extension.
     pub id: String,
+    /// Scenario name, from its file.
     pub name: String,
+    /// The scenario file.
     pub file: std::path::PathBuf,
     /// Why it was not run (a destructive scenario without `--allow-destructive`, ...).
     pub skipped: Option<String>,
     /// The live target could not be reached.
     pub unreachable: bool,
+    /// The paired steps, in scenario order; empty when skipped.
     pub steps: Vec<PairedStep>,
 }
 
@@ -185,13 +196,17 @@ pub struct FidelityReport {
     pub score: Option<f64>,
     /// Compared steps.
     pub steps: usize,
+    /// Compared steps with no scored difference.
     pub faithful: usize,
     /// Scored differences the errata do not record.
     pub new: usize,
     /// Scored differences the errata record.
     pub known: usize,
+    /// The latency threshold used, in milliseconds (see [`FidelityOptions::latency_threshold_ms`]).
     pub latency_threshold_ms: f64,
+    /// Score of each operation the scenarios called.
     pub operations: Vec<OperationScore>,
+    /// Every scenario's comparison, in run order.
     pub scenarios: Vec<ScenarioComparison>,
 }
 

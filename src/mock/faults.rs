@@ -25,11 +25,13 @@ pub enum FaultAction {
 /// One active fault.
 #[derive(Debug, Clone, Serialize)]
 pub struct Fault {
+    /// Identifier assigned when the fault was added (1, 2, ...), used to remove it.
     pub id: u64,
     /// The operationId it applies to; `None` for every operation.
     pub operation: Option<String>,
     /// Added latency in milliseconds: a fixed value is `(n, n)`.
     pub latency_ms: Option<(u64, u64)>,
+    /// What happens to an affected request besides the latency.
     pub action: FaultAction,
     /// Chance that a matching request is affected.
     pub probability: f64,

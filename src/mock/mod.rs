@@ -64,12 +64,17 @@ pub struct MockState {
 pub struct JournalEntry {
     /// Milliseconds since the Unix epoch.
     pub time_ms: u128,
+    /// HTTP method, upper case (`GET`).
     pub method: String,
+    /// Request path as sent (percent-encoded), without the query.
     pub path: String,
+    /// Raw query string (empty if none), the mock's token replaced by `[secret]`.
     pub query: String,
+    /// The operationId the request was routed to; `None` when no operation matched.
     pub operation: Option<String>,
     /// Validation problems and contract findings, in words.
     pub findings: Vec<String>,
+    /// HTTP status the mock answered.
     pub status: u16,
 }
 

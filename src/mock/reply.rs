@@ -9,8 +9,11 @@ use serde_json::Value;
 /// A mock response before it goes on the wire.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reply {
+    /// HTTP status code.
     pub status: u16,
+    /// Extra response headers (name, value); `Content-Type` comes from the body kind.
     pub headers: Vec<(String, String)>,
+    /// The body; its kind decides the `Content-Type`.
     pub body: ReplyBody,
 }
 

@@ -15,7 +15,9 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// A request routed to an operation.
 #[derive(Debug)]
 pub struct MockRequest<'c> {
+    /// The operation the request was routed to.
     pub operation: &'c Operation,
+    /// HTTP method of the request.
     pub method: Method,
     /// The path as sent (percent-encoded).
     pub path: String,
@@ -23,6 +25,7 @@ pub struct MockRequest<'c> {
     pub path_params: Vec<(String, String)>,
     /// Query pairs, decoded, in order.
     pub query: Vec<(String, String)>,
+    /// The request headers as received.
     pub headers: HeaderMap,
     /// The body parsed as JSON, when it is JSON.
     pub json: Option<Value>,
@@ -31,22 +34,36 @@ pub struct MockRequest<'c> {
 /// One way a request breaks its operation's rules.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RequestProblem {
+    /// A required parameter was not sent.
     MissingParameter {
+        /// Parameter name as in the spec.
         name: String,
+        /// Where the parameter should have been (path, query, header, cookie).
         location: ParameterLocation,
     },
+    /// A parameter's value breaks its schema.
     InvalidParameter {
+        /// Parameter name as in the spec.
         name: String,
+        /// Where the parameter was sent.
         location: ParameterLocation,
+        /// The value as sent (repeated values joined with `,`).
         value: String,
+        /// Why it is invalid: the schema violation's message.
         reason: String,
     },
+    /// The operation requires a body and none was sent.
     MissingBody,
+    /// The body exceeds [`MAX_BODY_BYTES`].
     BodyTooLarge,
+    /// The body's `Content-Type` is not one the operation declares.
     UnsupportedContentType {
+        /// The `Content-Type` sent (empty when none).
         found: String,
     },
+    /// The body is declared JSON but does not parse.
     MalformedJson {
+        /// The JSON parser's error message.
         reason: String,
     },
     /// The body breaks its schema; `field` is the last token of `pointer`
@@ -54,10 +71,15 @@ pub enum RequestProblem {
     /// failed (`required`, `type`, `enum`, `minLength`, ...), `value` the
     /// offending value (absent for a missing property).
     InvalidBody {
+        /// JSON pointer of the offending value in the body (`""` for the whole body).
         pointer: String,
+        /// The property the problem is about (empty when there is none).
         field: String,
+        /// The JSON Schema keyword that failed (`required`, `type`, ...).
         keyword: String,
+        /// The offending value; `None` for a missing property.
         value: Option<Box<Value>>,
+        /// The schema violation's message.
         reason: String,
     },
 }

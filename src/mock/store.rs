@@ -17,14 +17,19 @@ pub const DEFAULT_FIXTURES: &str = include_str!("../../fixtures/default.yaml");
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fixtures {
+    /// Rainbond teams, apps and components (`rainbond:`).
     #[serde(default)]
     pub rainbond: rainbond::Fixtures,
+    /// Alaya CCI instances (`alaya-cci:`).
     #[serde(default, rename = "alaya-cci")]
     pub alaya_cci: alaya_cci::Fixtures,
+    /// Huawei Cloud APIG project and gateway instances (`huawei-apig:`).
     #[serde(default, rename = "huawei-apig")]
     pub huawei_apig: huawei_apig::Fixtures,
+    /// ZStack VIPs (`zstack:`).
     #[serde(default)]
     pub zstack: zstack::Fixtures,
+    /// Zadig clusters, registries and projects (`zadig:`).
     #[serde(default)]
     pub zadig: zadig::Fixtures,
 }
@@ -60,12 +65,17 @@ impl Fixtures {
 /// Everything the mock remembers.
 #[derive(Debug, Serialize)]
 pub struct Store {
+    /// Rainbond teams and what is below them, as changed by requests.
     pub rainbond: rainbond::State,
+    /// Alaya CCI instances and their open ports.
     #[serde(rename = "alaya-cci")]
     pub alaya_cci: alaya_cci::State,
+    /// Huawei Cloud APIG gateways and their inbound ports.
     #[serde(rename = "huawei-apig")]
     pub huawei_apig: huawei_apig::State,
+    /// ZStack VIPs and their used ports.
     pub zstack: zstack::State,
+    /// Zadig clusters, registries, projects and environments.
     pub zadig: zadig::State,
     /// Resources of operations no vendor module claims.
     pub generic: generic::State,

@@ -27,6 +27,7 @@ use crate::spec::Catalog;
 pub struct RecordOptions {
     /// `http(s)://host[:port][/prefix]`.
     pub upstream: String,
+    /// Local address the recording proxy listens on.
     pub listen: SocketAddr,
     /// The scenario file to write.
     pub out: PathBuf,

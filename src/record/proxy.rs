@@ -46,15 +46,21 @@ const HOP_BY_HOP: &[&str] = &[
 pub struct Recorded {
     /// The order in which the proxy received it.
     pub sequence: u64,
+    /// HTTP method, upper case (`GET`).
     pub method: String,
     /// The path as sent (percent-encoded), without the query.
     pub path: String,
     /// The raw query string, if any.
     pub query: Option<String>,
+    /// Request headers forwarded upstream, hop-by-hop headers left out.
     pub request_headers: Vec<(String, String)>,
+    /// Request body bytes as received.
     pub request_body: Vec<u8>,
+    /// HTTP status the upstream answered.
     pub status: u16,
+    /// Response headers passed back to the client, hop-by-hop headers left out.
     pub response_headers: Vec<(String, String)>,
+    /// Response body bytes as received from upstream.
     pub response_body: Vec<u8>,
 }
 

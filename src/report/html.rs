@@ -21,6 +21,7 @@ const MAX_DEPTH: usize = 64;
 
 /// Writes the fidelity report as HTML.
 pub struct FidelityHtmlReport {
+    /// The HTML file to write.
     pub path: PathBuf,
 }
 

@@ -7,6 +7,7 @@ use crate::runner::ScenarioOutcome;
 
 /// Writes the whole run as one JSON document.
 pub struct JsonReport {
+    /// The JSON file to write.
     pub path: PathBuf,
 }
 

@@ -10,6 +10,7 @@ use crate::runner::{ScenarioOutcome, StepError, Verdict};
 
 /// Writes a JUnit XML file.
 pub struct JunitReport {
+    /// The JUnit XML file to write.
     pub path: PathBuf,
 }
 

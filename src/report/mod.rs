@@ -20,9 +20,13 @@ use crate::runner::{ScenarioOutcome, Verdict};
 /// Counts for the closing line.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Summary {
+    /// Scenarios that passed.
     pub passed: usize,
+    /// Scenarios with findings.
     pub failed: usize,
+    /// Scenarios not run (tags, shards, destructive on a live target, ...).
     pub skipped: usize,
+    /// Scenarios whose target could not be reached.
     pub unreachable: usize,
 }
 

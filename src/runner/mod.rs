@@ -80,8 +80,11 @@ pub enum SnapshotMode {
     Off,
     /// Compare with the files in `dir`; `update` writes them; `ci` writes nothing ever.
     Files {
+        /// Directory of the snapshot files.
         dir: PathBuf,
+        /// `--update-snapshots`: write new or changed snapshots.
         update: bool,
+        /// In CI: never write anything, whatever `update` says.
         ci: bool,
     },
     /// Return the rendered snapshots to the caller (the `cargo test` harness hands them to insta).
@@ -91,6 +94,7 @@ pub enum SnapshotMode {
 /// How to run.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
+    /// Per-request timeout.
     pub timeout: Duration,
     /// Retries after a connection error (never after an answer).
     pub retries: u32,
@@ -98,6 +102,7 @@ pub struct RunOptions {
     pub vars: Vars,
     /// `{{run_id}}`.
     pub run_id: String,
+    /// What to do with snapshots.
     pub snapshots: SnapshotMode,
     /// The scenarios' root, for stable ids and snapshot names.
     pub root: PathBuf,
@@ -106,15 +111,23 @@ pub struct RunOptions {
 /// One request and its answer, secrets redacted.
 #[derive(Debug, Clone, Serialize)]
 pub struct Exchange {
+    /// HTTP method, upper case (`GET`).
     pub method: String,
+    /// Full request URL, query included.
     pub url: String,
+    /// Request headers as sent, credential included (redacted).
     pub request_headers: Vec<(String, String)>,
+    /// JSON request body, if the step sent one.
     pub request_body: Option<Value>,
+    /// HTTP status of the answer.
     pub status: u16,
+    /// The answer's `Content-Type` header, if any.
     pub content_type: Option<String>,
+    /// Response headers (name, value), in received order.
     pub response_headers: Vec<(String, String)>,
     /// The body as text (lossy for binary).
     pub body: String,
+    /// Milliseconds from the first send (retries included) to the whole body read.
     pub elapsed_ms: f64,
 }
 
@@ -138,12 +151,19 @@ pub enum StepError {
 /// The result of one step.
 #[derive(Debug, Clone, Serialize)]
 pub struct StepOutcome {
+    /// The step's name, or a description of its request (`step 2 (getPorts)`).
     pub label: String,
+    /// 1-based line of the step in its scenario file (0 for an internal error).
     pub line: u64,
+    /// Whether it is a teardown step.
     pub teardown: bool,
+    /// The operationId the request was routed to; `None` when no operation matched.
     pub operation: Option<String>,
+    /// The request and its answer; `None` when nothing was sent or nothing came back.
     pub exchange: Option<Exchange>,
+    /// Contract, expectation, capture and snapshot failures; empty when the step passed.
     pub findings: Vec<Finding>,
+    /// Why there is no exchange, if there is none.
     pub error: Option<StepError>,
     /// The rendered snapshot, in [`SnapshotMode::Collect`].
     #[serde(skip)]
@@ -175,21 +195,32 @@ impl StepOutcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
+    /// Every step passed.
     Passed,
+    /// A step had findings or could not be built.
     Failed,
+    /// Not run; the reason.
     Skipped(String),
+    /// The target could not be reached.
     Unreachable,
 }
 
 /// The result of one scenario.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScenarioOutcome {
+    /// Scenario id: its file path relative to the scenarios root, without extension.
     pub id: String,
+    /// Scenario name, from its file.
     pub name: String,
+    /// The scenario file.
     pub file: PathBuf,
+    /// The scenario's tags.
     pub tags: Vec<String>,
+    /// How the scenario ended.
     pub verdict: Verdict,
+    /// Steps that ran, teardown included, in order; empty when skipped.
     pub steps: Vec<StepOutcome>,
+    /// Wall-clock duration of the scenario, in milliseconds.
     pub duration_ms: f64,
 }
 

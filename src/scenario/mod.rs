@@ -24,11 +24,15 @@ pub struct Scenario {
     pub file: PathBuf,
     /// The file's text, for error snippets.
     pub source: String,
+    /// Human-readable name (`name:`), shown in reports.
     pub name: String,
+    /// What the scenario checks (`description:`); may be empty.
     pub description: String,
+    /// Tags (`tags:`), e.g. `destructive` for scenarios a live target must opt into.
     pub tags: Vec<String>,
     /// Defaults, overridable from the command line.
     pub variables: Map<String, Value>,
+    /// The steps, run in order until one fails.
     pub steps: Vec<Step>,
     /// Run after the steps, even when one failed.
     pub teardown: Vec<Step>,
@@ -64,6 +68,7 @@ pub struct Step {
     /// With `path`, instead of `operation`.
     #[serde(default)]
     pub method: Option<String>,
+    /// With `method`, instead of `operation`: the request path, optionally with a query; may use `{{variables}}`.
     #[serde(default)]
     pub path: Option<String>,
     /// The operation's path and query parameters, by name.
@@ -72,6 +77,7 @@ pub struct Step {
     /// Extra query parameters.
     #[serde(default)]
     pub query: Map<String, Value>,
+    /// Extra request headers: name -> value (templated).
     #[serde(default)]
     pub headers: Map<String, Value>,
     /// Send the target's credential (default); `false` to send none.
@@ -80,11 +86,13 @@ pub struct Step {
     /// A JSON body.
     #[serde(default)]
     pub body: Option<Value>,
+    /// What the response must be, beyond the spec's own checks.
     #[serde(default)]
     pub expect: Expect,
     /// Variables to set from the response: name -> JSON pointer (`/data/id`) or JSONPath (`$.data.id`).
     #[serde(default)]
     pub capture: Map<String, Value>,
+    /// Whether and how the response is snapshotted.
     #[serde(default)]
     pub snapshot: SnapshotOption,
     /// 1-based line of the step in its file (set by the parser).
@@ -129,7 +137,9 @@ pub struct Expect {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum StatusExpectation {
+    /// A single status or class (`200`, `"4XX"`).
     One(StatusPattern),
+    /// A list of statuses or classes, any of which passes.
     AnyOf(Vec<StatusPattern>),
 }
 
@@ -137,7 +147,9 @@ pub enum StatusExpectation {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum StatusPattern {
+    /// An exact status code (`404`).
     Code(u16),
+    /// A status class such as `"4XX"` (any case).
     Class(String),
 }
 
@@ -220,13 +232,16 @@ pub struct BodyAssertion {
     /// JSONPath (`$.data.list[*].port`).
     #[serde(default)]
     pub path: Option<String>,
+    /// The selected value equals this JSON value (templated).
     #[serde(default)]
     pub equals: Option<Value>,
     /// `string`, `integer`, `number`, `boolean`, `array`, `object` or `null`.
     #[serde(default, rename = "type")]
     pub json_type: Option<String>,
+    /// The selected value (as text) matches this regular expression; variables are inserted escaped.
     #[serde(default)]
     pub regex: Option<String>,
+    /// The selected array, object or string has this many items or characters.
     #[serde(default)]
     pub length: Option<u64>,
     /// The selected array (or string) contains this value (or substring).
@@ -251,8 +266,11 @@ impl BodyAssertion {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum SnapshotOption {
+    /// `true` (default) to snapshot the response, `false` not to.
     Enabled(bool),
+    /// Snapshot, redacting more values.
     Options {
+        /// Selectors (JSON pointer or JSONPath) of values to redact.
         #[serde(default)]
         redact: Vec<String>,
     },

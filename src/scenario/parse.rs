@@ -18,9 +18,13 @@ use crate::spec::{Catalog, Method, ParameterLocation};
 /// A scenario file that cannot run, located Hurl-style.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScenarioError {
+    /// The scenario file.
     pub file: PathBuf,
+    /// 1-based line of the offending text.
     pub line: u64,
+    /// 1-based column of the offending text.
     pub column: u64,
+    /// What is wrong and, where it helps, what to do.
     pub message: String,
     /// The source line, for the snippet.
     pub source_line: String,

@@ -19,8 +19,11 @@ pub struct Catalog {
 pub enum Routed<'c> {
     /// An operation and its decoded path parameters.
     Operation {
+        /// The spec the operation belongs to.
         spec: &'c Spec,
+        /// The matched operation.
         operation: &'c Operation,
+        /// Path parameters (name, decoded value), in template order.
         params: Vec<(String, String)>,
     },
     /// The path is known, not for this method.

@@ -187,9 +187,13 @@ impl Operation {
 /// Where a parameter travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParameterLocation {
+    /// `in: path`, part of the URL path.
     Path,
+    /// `in: query`, in the query string.
     Query,
+    /// `in: header`, a request header.
     Header,
+    /// `in: cookie`, in the `Cookie` header.
     Cookie,
 }
 
@@ -208,11 +212,15 @@ impl ParameterLocation {
 /// A resolved parameter.
 #[derive(Debug)]
 pub struct Parameter {
+    /// Parameter name as in the spec.
     pub name: String,
+    /// Where the parameter travels (`in`).
     pub location: ParameterLocation,
+    /// Whether the request must carry it (`required`).
     pub required: bool,
     /// For query arrays: `explode` (repeat the key) or not (comma-separated).
     pub explode: bool,
+    /// Compiled schema (`schema`, or that of its single `content` entry); `None` when it declares none.
     pub schema: Option<Schema>,
     /// JSON pointer of the Parameter Object (after `$ref`).
     pub pointer: String,
@@ -223,8 +231,11 @@ pub struct Parameter {
 /// A request body.
 #[derive(Debug)]
 pub struct RequestBody {
+    /// Whether a request must carry a body (`required`).
     pub required: bool,
+    /// Accepted media types with their schemas, in document order.
     pub content: Vec<MediaType>,
+    /// JSON pointer of the Request Body Object in its spec (after `$ref`).
     pub pointer: String,
 }
 
@@ -281,12 +292,15 @@ impl fmt::Display for StatusKey {
 /// A declared response.
 #[derive(Debug)]
 pub struct Response {
+    /// The status key it is declared under (`200`, `4XX`, `default`).
     pub status: StatusKey,
+    /// `description`, as written (empty if missing).
     pub description: String,
     /// Media types; empty when the response has no body.
     pub content: Vec<MediaType>,
     /// Declared response headers.
     pub headers: Vec<Header>,
+    /// JSON pointer of the Response Object in its spec (after `$ref`).
     pub pointer: String,
 }
 
@@ -318,17 +332,24 @@ impl Response {
 /// A declared response header.
 #[derive(Debug)]
 pub struct Header {
+    /// Header name as declared.
     pub name: String,
+    /// Whether the response must carry it (`required`).
     pub required: bool,
+    /// Compiled schema of its value; `None` when it declares none.
     pub schema: Option<Schema>,
 }
 
 /// One media type of a body.
 #[derive(Debug)]
 pub struct MediaType {
+    /// The media type key, e.g. `application/json`.
     pub media_type: String,
+    /// Compiled schema of the body; `None` when it declares none.
     pub schema: Option<Schema>,
+    /// `example` and every `examples` entry.
     pub examples: Vec<Example>,
+    /// JSON pointer of the Media Type Object in its spec.
     pub pointer: String,
 }
 
@@ -337,7 +358,9 @@ pub struct MediaType {
 pub struct Example {
     /// `example`, or the key under `examples`.
     pub name: String,
+    /// The example value (after `$ref`).
     pub value: Value,
+    /// JSON pointer of the value in its spec.
     pub pointer: String,
 }
 
@@ -346,7 +369,15 @@ pub struct Example {
 pub enum Credential {
     /// A header whose value is `prefix` followed by the secret
     /// (`Authorization: Bearer <t>`, `X-Auth-Token: <t>`).
-    Header { name: String, prefix: String },
+    Header {
+        /// Header name, e.g. `Authorization` or `X-Auth-Token`.
+        name: String,
+        /// Text before the secret, e.g. `Bearer ` (may be empty).
+        prefix: String,
+    },
     /// A query parameter holding the secret.
-    Query { name: String },
+    Query {
+        /// Query parameter name, e.g. `token`.
+        name: String,
+    },
 }

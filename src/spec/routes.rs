@@ -19,13 +19,21 @@ use percent_encoding::percent_decode_str;
 /// An HTTP method as OpenAPI names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Method {
+    /// `GET`.
     Get,
+    /// `PUT`.
     Put,
+    /// `POST`.
     Post,
+    /// `DELETE`.
     Delete,
+    /// `OPTIONS`.
     Options,
+    /// `HEAD`.
     Head,
+    /// `PATCH`.
     Patch,
+    /// `TRACE`.
     Trace,
 }
 
@@ -75,7 +83,9 @@ impl std::fmt::Display for Method {
 pub enum Lookup<'t, T> {
     /// An operation, with its path parameters decoded (in template order).
     Found {
+        /// The value stored for the matched template.
         value: &'t T,
+        /// Path parameters (name, decoded value), in template order.
         params: Vec<(String, String)>,
     },
     /// The path exists, but not for this method; these methods are allowed.

@@ -37,6 +37,7 @@ pub const EXTERNAL_PORTS: RangeInclusive<u16> = 30000..=32767;
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fixtures {
+    /// The instances that exist; any other instance id is unknown.
     #[serde(default)]
     pub instances: Vec<InstanceFixture>,
 }
@@ -49,6 +50,7 @@ pub struct InstanceFixture {
     pub id: String,
     /// The IP its ports are reached on from outside.
     pub external_host: String,
+    /// Ports the platform opened, open from the start and listed with the custom ones.
     #[serde(default)]
     pub system_ports: Vec<SystemPortFixture>,
 }
@@ -57,7 +59,9 @@ pub struct InstanceFixture {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SystemPortFixture {
+    /// Port inside the instance.
     pub port: NonZeroU16,
+    /// Port it is reached on at the instance's `externalHost`.
     pub external_port: NonZeroU16,
     /// The document says system ports have no protocol: leave it out for `null`.
     #[serde(default)]

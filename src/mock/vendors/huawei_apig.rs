@@ -4,7 +4,7 @@
 //! Owns every path `/v2/{project_id}/apigw/...`. The rules it keeps:
 //! - `X-Auth-Token` must carry the token exactly, else 401 APIC.7102;
 //! - every error is `{"error_code","error_msg"}`; a request breaking the spec is
-//!   400 APIC.7211 "Parameter value does not match the rules, parameter name[<field>]";
+//!   400 APIC.7211 `"Parameter value does not match the rules, parameter name[<field>]"`;
 //! - an unknown project or gateway is 404 APIC.7302 "Instance not found";
 //!   an unknown path under the prefix is 404 APIC.7300 "API not found";
 //! - add answers 201 with a fresh 32-hex `ingress_port_id` and status `normal`; the
@@ -35,6 +35,7 @@ pub struct Fixtures {
     /// The project every gateway belongs to; any other project id is unknown.
     #[serde(default)]
     pub project_id: String,
+    /// The dedicated gateways that exist; any other instance id is unknown.
     #[serde(default)]
     pub instances: Vec<Instance>,
 }
@@ -43,7 +44,9 @@ pub struct Fixtures {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Instance {
+    /// Gateway instance id, as in request paths.
     pub instance_id: String,
+    /// The gateway's custom inbound ports.
     #[serde(default)]
     pub ingress_ports: Vec<IngressPort>,
 }
@@ -52,11 +55,16 @@ pub struct Instance {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IngressPort {
+    /// Inbound port id, as in request paths.
     pub ingress_port_id: String,
+    /// Protocol the port serves.
     pub protocol: Protocol,
+    /// Port number the gateway listens on.
     pub ingress_port: u16,
+    /// Whether the port works (`normal` unless set).
     #[serde(default)]
     pub status: PortStatus,
+    /// API-group domains bound to the port.
     #[serde(default)]
     pub domains: Vec<BoundDomain>,
 }
@@ -65,7 +73,9 @@ pub struct IngressPort {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Protocol {
+    /// `HTTP`.
     Http,
+    /// `HTTPS`.
     Https,
 }
 
@@ -73,8 +83,10 @@ pub enum Protocol {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PortStatus {
+    /// `normal`: the port works.
     #[default]
     Normal,
+    /// `abnormal`: the port does not work.
     Abnormal,
 }
 
@@ -82,8 +94,11 @@ pub enum PortStatus {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BoundDomain {
+    /// Id of the API group that owns the domain.
     pub group_id: String,
+    /// Name of that API group.
     pub group_name: String,
+    /// The bound domain name.
     pub domain_name: String,
 }
 

@@ -2,10 +2,10 @@
 //! `../shared/vendor-notes.md` (checked against goodrain/rainbond-console).
 //!
 //! Owns the teams, regions, apps, components and ports of the fixtures
-//! ([`model`]) and serves list, add, update and delete ([`ports`]). Rules:
+//! (`model`) and serves list, add, update and delete (`ports`). Rules:
 //! - Replies use the console envelope `{"code","msg","msg_show","data":{"bean","list"}}`
 //!   (HTTP 200 for all four operations, POST included); business failures use it
-//!   with `code` = the business code ([`envelope`]).
+//!   with `code` = the business code (`envelope`).
 //! - The path resolves like `TeamAppServiceAPIView`: team by id or name, region,
 //!   app, component by id or alias; each unknown part is a 404 in the envelope; a
 //!   component of another app is 404 "component not belong to this app".

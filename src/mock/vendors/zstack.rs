@@ -35,6 +35,7 @@ const MESSAGE: &str = "APIGetVipUsedPortsMsg";
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fixtures {
+    /// The VIPs that exist; any other VIP uuid is unknown.
     #[serde(default)]
     pub vips: Vec<VipFixture>,
 }
@@ -48,6 +49,7 @@ pub struct VipFixture {
     /// For people reading the fixtures and the state; never in a reply.
     #[serde(default)]
     pub name: Option<String>,
+    /// Ports the VIP's network services already use.
     #[serde(default)]
     pub used_ports: UsedPorts,
 }
@@ -56,8 +58,10 @@ pub struct VipFixture {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct UsedPorts {
+    /// Used TCP ports and ranges (`TCP`).
     #[serde(default, rename = "TCP")]
     pub tcp: Vec<PortRange>,
+    /// Used UDP ports and ranges (`UDP`).
     #[serde(default, rename = "UDP")]
     pub udp: Vec<PortRange>,
 }

@@ -20,6 +20,7 @@ const FIRST_GATEWAY_PORT: u16 = 10000;
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fixtures {
+    /// The teams that exist; any other team is unknown.
     #[serde(default)]
     pub teams: Vec<Team>,
 }
@@ -27,6 +28,7 @@ pub struct Fixtures {
 /// What the Rainbond mock remembers.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct State {
+    /// Every team, with the changes requests have made below it.
     pub teams: Vec<Team>,
 }
 

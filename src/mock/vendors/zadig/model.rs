@@ -267,8 +267,11 @@ pub struct PortalServer {
 /// What the Zadig mock remembers.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct State {
+    /// Clusters environments may be created in, from the fixtures.
     pub clusters: Vec<Cluster>,
+    /// Image registries environments may use, from the fixtures.
     pub registries: Vec<Registry>,
+    /// Projects by project key.
     pub projects: BTreeMap<String, Project>,
 }
 
@@ -382,12 +385,14 @@ impl State {
         }
     }
 
+    /// The project with key `key`, or Zadig's not-found message.
     pub fn project(&self, key: &str) -> Result<&Project, String> {
         self.projects
             .get(key)
             .ok_or_else(|| format!("project {key} not found"))
     }
 
+    /// The project with key `key`, mutably, or Zadig's not-found message.
     pub fn project_mut(&mut self, key: &str) -> Result<&mut Project, String> {
         self.projects
             .get_mut(key)
@@ -403,6 +408,7 @@ impl State {
             .ok_or_else(|| missing_env(project, env))
     }
 
+    /// The environment `env` of `project` if `scope` sees it, mutably.
     pub fn env_mut(
         &mut self,
         project: &str,
@@ -416,10 +422,12 @@ impl State {
             .ok_or_else(|| missing_env(project, env))
     }
 
+    /// Whether a cluster with id `id` exists.
     pub fn has_cluster(&self, id: &str) -> bool {
         self.clusters.iter().any(|c| c.id == id)
     }
 
+    /// Whether a registry with id `id` exists.
     pub fn has_registry(&self, id: &str) -> bool {
         self.registries.iter().any(|r| r.id == id)
     }
