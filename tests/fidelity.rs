@@ -79,6 +79,21 @@ async fn drifting_vendor() -> DriftingVendor {
     DriftingVendor::start(DEFAULT_TOKEN, Arc::new(drift)).await
 }
 
+/// The drift scenarios, in a temporary folder named after `name`, compared
+/// between the built-in mock and the drifting vendor.
+async fn drifting_report(name: &str) -> (TempDir, FidelityReport) {
+    let dir = TempDir::new(name);
+    drift_scenarios(&dir);
+    let vendor = drifting_vendor().await;
+    let report = compare(
+        &dir.0,
+        &dir.scenarios(),
+        &live_kind(&vendor.url, DEFAULT_TOKEN),
+    )
+    .await;
+    (dir, report)
+}
+
 /// (scenario, kind, pointer, known) of every difference.
 fn found(report: &FidelityReport) -> Vec<(String, Kind, String, bool)> {
     let mut out: Vec<_> = report
@@ -151,18 +166,8 @@ async fn a_faithful_live_target_scores_one() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_drifting_vendor_shows_exactly_its_drifts() {
-    // Arrange
-    let dir = TempDir::new("drift");
-    drift_scenarios(&dir);
-    let vendor = drifting_vendor().await;
-
-    // Act
-    let report = compare(
-        &dir.0,
-        &dir.scenarios(),
-        &live_kind(&vendor.url, DEFAULT_TOKEN),
-    )
-    .await;
+    // Arrange and act
+    let (_dir, report) = drifting_report("drift").await;
 
     // Assert
     let expected = [
@@ -474,15 +479,7 @@ fn chromium(profile: &Path, extra: &[String], page: &Path) -> fidelity_support::
 #[tokio::test(flavor = "multi_thread")]
 async fn the_html_report_shows_the_heatmap_and_the_diffs_in_chromium() {
     // Arrange: a report of the drifting vendor.
-    let dir = TempDir::new("html");
-    drift_scenarios(&dir);
-    let vendor = drifting_vendor().await;
-    let report = compare(
-        &dir.0,
-        &dir.scenarios(),
-        &live_kind(&vendor.url, DEFAULT_TOKEN),
-    )
-    .await;
+    let (dir, report) = drifting_report("html").await;
     let page = dir.0.join("report.html");
     vouch::report::FidelityHtmlReport { path: page.clone() }
         .write(&report)

@@ -150,15 +150,7 @@ impl MockServer {
     pub async fn start(state: Arc<MockState>, addr: SocketAddr) -> std::io::Result<MockServer> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        let (tx, rx) = oneshot::channel::<()>();
-        let router = app(state.clone());
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, router)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
+        let (tx, _task) = serve_in_background(listener, app(state.clone()));
         Ok(MockServer {
             addr,
             state,
@@ -178,6 +170,23 @@ impl Drop for MockServer {
             let _ = tx.send(());
         }
     }
+}
+
+/// Serves `router` on `listener` in a spawned task until the returned sender
+/// fires (or is dropped); the handle ends when requests in flight are done.
+pub(crate) fn serve_in_background(
+    listener: TcpListener,
+    router: Router,
+) -> (oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    (tx, task)
 }
 
 /// Everything about a request that the journal and the log need.

@@ -98,14 +98,7 @@ impl RecordingProxy {
             next: AtomicU64::new(0),
         });
         let router = Router::new().fallback(forward).with_state(state.clone());
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, router)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
+        let (tx, task) = crate::mock::serve_in_background(listener, router);
         Ok(RecordingProxy {
             addr,
             state,
