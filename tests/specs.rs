@@ -1,8 +1,8 @@
 //! The shipped specs, `vouch lint` on broken specs, and seed coverage: every
-//! `METHOD /path` line of the vendor documents routes to an operation that
-//! names that document in its `x-seed`.
+//! `METHOD /path` the vendor documents state (kept in `specs/documented-operations.tsv`)
+//! routes to an operation that names that document in its `x-seed`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use rstest::rstest;
@@ -137,73 +137,44 @@ fn lint_command_defaults_to_the_shipped_specs_and_exits_0() {
     assert!(stdout.starts_with("5 spec(s)"), "{stdout}");
 }
 
-/// One `METHOD /path` line of a seed document.
+/// One `METHOD /path` a vendor document states (a row of `specs/documented-operations.tsv`).
 #[derive(Debug)]
 struct SeedRoute {
     document: String,
     line: usize,
+    section: String,
     method: Method,
     /// The path as written (placeholders and all, no query string).
     path: String,
 }
 
-/// Reads `METHOD /path` lines: a method word at the start of a line, then an
-/// optional `https://host`, then a path whose `<placeholders>` may hold spaces.
-fn seed_routes(dir: &Path) -> Vec<SeedRoute> {
-    let mut out = Vec::new();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    for file in files {
-        let text = std::fs::read_to_string(&file).unwrap();
-        let document = file.file_name().unwrap().to_string_lossy().into_owned();
-        for (i, line) in text.lines().enumerate() {
-            let line = line.trim_start();
-            let Some((method, rest)) =
-                ["GET", "POST", "PUT", "PATCH", "DELETE"]
-                    .iter()
-                    .find_map(|m| {
-                        line.strip_prefix(m)
-                            .map(|rest| (Method::parse(m).unwrap(), rest))
-                    })
-            else {
-                continue;
+/// The documented operations, extracted once from the five vendor documents
+/// into `specs/documented-operations.tsv` (the documents' text is not kept).
+fn seed_routes() -> Vec<SeedRoute> {
+    let file = root().join("specs/documented-operations.tsv");
+    let text = std::fs::read_to_string(&file).unwrap();
+    text.lines()
+        .enumerate()
+        .filter(|(_, row)| !row.starts_with('#'))
+        .skip(1) // the column names
+        .map(|(i, row)| {
+            let fields: Vec<&str> = row.split('\t').collect();
+            let [document, line, section, method, path] = fields[..] else {
+                panic!(
+                    "{}:{}: expected 5 tab-separated fields: {row}",
+                    file.display(),
+                    i + 1
+                )
             };
-            let rest = rest.trim_start();
-            let rest = ["https://", "http://"]
-                .iter()
-                .find_map(|scheme| rest.strip_prefix(scheme))
-                .map(|r| &r[r.find('/').unwrap_or(r.len())..])
-                .unwrap_or(rest);
-            if !(rest.starts_with('/')
-                || rest.split('/').next().is_some_and(|s| {
-                    s.chars().all(|c| c.is_ascii_alphanumeric()) && rest.contains('/')
-                }))
-            {
-                continue;
+            SeedRoute {
+                document: document.to_string(),
+                line: line.parse().unwrap(),
+                section: section.to_string(),
+                method: Method::parse(method).unwrap(),
+                path: path.to_string(),
             }
-            let mut path = String::new();
-            let mut in_placeholder = false;
-            for c in rest.chars() {
-                match c {
-                    '<' => in_placeholder = true,
-                    '>' => in_placeholder = false,
-                    '?' | ' ' | '\t' | '`' if !in_placeholder => break,
-                    _ => {}
-                }
-                path.push(c);
-            }
-            out.push(SeedRoute {
-                document: document.clone(),
-                line: i + 1,
-                method,
-                path,
-            });
-        }
-    }
-    out
+        })
+        .collect()
 }
 
 /// A concrete path from a documented one: every `{x}`, `<x y>` or `:x`
@@ -240,14 +211,14 @@ fn erratum_for<'c>(catalog: &'c Catalog, seed: &SeedRoute) -> Option<&'c str> {
 
 #[test]
 fn every_documented_operation_routes_to_an_operation_from_its_seed() {
-    let seeds = seed_routes(&root().join("../shared/seeds"));
+    let seeds = seed_routes();
     let catalog = Catalog::load(&shipped_specs()).unwrap_or_else(|p| panic!("{p:#?}"));
     let mut failures = Vec::new();
     let mut seen: Vec<(String, String)> = Vec::new();
     for seed in &seeds {
         let where_ = format!(
-            "{}:{} {} {}",
-            seed.document, seed.line, seed.method, seed.path
+            "{}:{} ({}) {} {}",
+            seed.document, seed.line, seed.section, seed.method, seed.path
         );
         let id = match catalog.route(seed.method, &concrete(&seed.path)) {
             Routed::Operation { operation, .. } => Some(operation.id.as_str()),
