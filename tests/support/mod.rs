@@ -134,7 +134,8 @@ pub enum Body {
 }
 
 impl Body {
-    fn apply(self, request: RequestBuilder) -> RequestBuilder {
+    /// Sets this body (and its content type) on `request`.
+    pub fn apply(self, request: RequestBuilder) -> RequestBuilder {
         match self {
             Body::None => request,
             Body::Json(value) => request.json(&value),
