@@ -182,6 +182,15 @@ impl TestMock {
         self.anonymous(method, path).header(name, value)
     }
 
+    /// A request whose `Authorization` header is `value`, or that has none.
+    pub fn authorized_as(&self, method: Method, path: &str, value: Option<&str>) -> RequestBuilder {
+        let request = self.anonymous(method, path);
+        match value {
+            Some(value) => request.header("authorization", value),
+            None => request,
+        }
+    }
+
     /// Sends a request and reads the whole answer.
     pub async fn send(&self, request: RequestBuilder) -> Got {
         send(request).await
