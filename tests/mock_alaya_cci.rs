@@ -346,11 +346,7 @@ async fn a_request_without_the_bearer_api_key_is_a_401_envelope_and_opens_nothin
     #[case] body: Body,
 ) {
     let mock = start().await;
-    let request = mock.anonymous(method, &path(INSTANCE, action));
-    let request = match authorization {
-        Some(value) => request.header("authorization", value),
-        None => request,
-    };
+    let request = mock.authorized_as(method, &path(INSTANCE, action), authorization.as_deref());
 
     let got = mock.send(body.apply(request)).await;
 

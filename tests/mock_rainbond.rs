@@ -786,12 +786,8 @@ async fn a_request_without_the_exact_access_key_is_401_no_token_and_changes_noth
 ) {
     let mock = start().await;
     let request = mock
-        .anonymous(Method::POST, &ports_path(NGINX))
+        .authorized_as(Method::POST, &ports_path(NGINX), authorization.as_deref())
         .json(&json!({"port": 9000, "is_inner_service": false}));
-    let request = match authorization {
-        Some(value) => request.header("authorization", value),
-        None => request,
-    };
 
     let got = mock.send(request).await;
 

@@ -31,12 +31,9 @@ async fn get_used_ports(mock: &TestMock, uuid: &str, query: &str) -> Got {
 
 /// GET usedports of the web VIP over TCP with this `Authorization` header, or none.
 async fn get_with_auth(mock: &TestMock, authorization: Option<&str>) -> Got {
-    let request = mock.anonymous(Method::GET, &used_ports_path(WEB_VIP, "?protocol=TCP"));
-    mock.send(match authorization {
-        Some(value) => request.header("authorization", value),
-        None => request,
-    })
-    .await
+    let path = used_ports_path(WEB_VIP, "?protocol=TCP");
+    mock.send(mock.authorized_as(Method::GET, &path, authorization))
+        .await
 }
 
 fn used_ports(got: &Got) -> Value {
