@@ -2,9 +2,11 @@
 
 mod support;
 
+use reqwest::Method;
+use rstest::rstest;
 use serde_json::{Value, json};
-use support::{Got, assert_conforms, client, send, start_mock};
-use vouch::mock::{DEFAULT_TOKEN, MockServer};
+use support::{Body, Got, TestMock, Vendor, assert_conforms};
+use vouch::mock::DEFAULT_TOKEN;
 
 const LIST: &str = "alaya-cci.listOpenPorts";
 const OPEN: &str = "alaya-cci.openPort";
@@ -15,34 +17,23 @@ const INSTANCE: &str = "08ba7a0e-af00-4072-a5e5-1298ed6c1aa0";
 const OTHER_INSTANCE: &str = "5c3e9a41-7d2b-4f60-9b8e-2a61c0d4f7e3";
 const UNKNOWN_INSTANCE: &str = "00000000-0000-4000-8000-000000000000";
 
-fn url(mock: &MockServer, instance: &str, action: &str) -> String {
-    format!("{}/v1/cci/instance/{instance}/{action}", mock.url())
+async fn start() -> TestMock {
+    TestMock::start(Vendor::AlayaCci).await
 }
 
-fn bearer() -> String {
-    format!("Bearer {DEFAULT_TOKEN}")
+fn path(instance: &str, action: &str) -> String {
+    format!("/v1/cci/instance/{instance}/{action}")
 }
 
-async fn list(mock: &MockServer, instance: &str) -> Got {
-    send(
-        client()
-            .get(url(mock, instance, "open-port/list"))
-            .header("authorization", bearer()),
-    )
-    .await
+async fn list(mock: &TestMock, instance: &str) -> Got {
+    mock.get(&path(instance, "open-port/list")).await
 }
 
-async fn post(mock: &MockServer, instance: &str, action: &str, body: Value) -> Got {
-    send(
-        client()
-            .post(url(mock, instance, action))
-            .header("authorization", bearer())
-            .json(&body),
-    )
-    .await
+async fn post(mock: &TestMock, instance: &str, action: &str, body: Value) -> Got {
+    mock.post(&path(instance, action), body).await
 }
 
-async fn open(mock: &MockServer, instance: &str, protocol: &str, port: u16) -> Got {
+async fn open(mock: &TestMock, instance: &str, protocol: &str, port: u16) -> Got {
     post(
         mock,
         instance,
@@ -52,11 +43,11 @@ async fn open(mock: &MockServer, instance: &str, protocol: &str, port: u16) -> G
     .await
 }
 
-async fn close(mock: &MockServer, instance: &str, port: u16) -> Got {
+async fn close(mock: &TestMock, instance: &str, port: u16) -> Got {
     post(mock, instance, "close-port", json!({"port": port})).await
 }
 
-async fn custom_ports(mock: &MockServer, instance: &str) -> Value {
+async fn custom_ports(mock: &TestMock, instance: &str) -> Value {
     list(mock, instance).await.json()["data"]["customPorts"].clone()
 }
 
@@ -76,7 +67,7 @@ fn assert_envelope_error(operation: &str, got: &Got, status: u16, mention: &str)
 
 #[tokio::test]
 async fn list_shows_the_fixture_system_ports_and_no_custom_port() {
-    let mock = start_mock().await;
+    let mock = start().await;
 
     let got = list(&mock, INSTANCE).await;
 
@@ -94,7 +85,7 @@ async fn list_shows_the_fixture_system_ports_and_no_custom_port() {
 
 #[tokio::test]
 async fn open_port_returns_the_port_on_the_instance_host_with_an_allocated_external_port() {
-    let mock = start_mock().await;
+    let mock = start().await;
 
     let got = open(&mock, INSTANCE, "http", 8080).await;
 
@@ -108,7 +99,7 @@ async fn open_port_returns_the_port_on_the_instance_host_with_an_allocated_exter
 
 #[tokio::test]
 async fn an_opened_port_appears_in_the_custom_ports_of_the_list() {
-    let mock = start_mock().await;
+    let mock = start().await;
     let opened = open(&mock, INSTANCE, "tcp", 6006).await.json()["data"].clone();
 
     let got = list(&mock, INSTANCE).await;
@@ -123,7 +114,7 @@ async fn an_opened_port_appears_in_the_custom_ports_of_the_list() {
 
 #[tokio::test]
 async fn external_ports_are_unique_and_skip_those_already_used_on_the_host() {
-    let mock = start_mock().await;
+    let mock = start().await;
 
     let first = open(&mock, OTHER_INSTANCE, "http", 8080).await.json();
     let second = open(&mock, OTHER_INSTANCE, "http", 8081).await.json();
@@ -135,7 +126,7 @@ async fn external_ports_are_unique_and_skip_those_already_used_on_the_host() {
 
 #[tokio::test]
 async fn opening_a_port_on_one_instance_leaves_the_other_unchanged() {
-    let mock = start_mock().await;
+    let mock = start().await;
 
     open(&mock, INSTANCE, "http", 8080).await;
 
@@ -144,7 +135,7 @@ async fn opening_a_port_on_one_instance_leaves_the_other_unchanged() {
 
 #[tokio::test]
 async fn opening_an_already_open_custom_port_is_refused_and_the_list_is_unchanged() {
-    let mock = start_mock().await;
+    let mock = start().await;
     open(&mock, INSTANCE, "http", 8080).await;
     let before = custom_ports(&mock, INSTANCE).await;
 
@@ -156,7 +147,7 @@ async fn opening_an_already_open_custom_port_is_refused_and_the_list_is_unchange
 
 #[tokio::test]
 async fn opening_a_system_port_is_refused() {
-    let mock = start_mock().await;
+    let mock = start().await;
 
     let got = open(&mock, INSTANCE, "tcp", 22).await;
 
@@ -166,7 +157,7 @@ async fn opening_a_system_port_is_refused() {
 
 #[tokio::test]
 async fn close_port_removes_the_custom_port_from_the_list() {
-    let mock = start_mock().await;
+    let mock = start().await;
     open(&mock, INSTANCE, "http", 8080).await;
     open(&mock, INSTANCE, "http", 9090).await;
 
@@ -189,7 +180,7 @@ async fn close_port_removes_the_custom_port_from_the_list() {
 
 #[tokio::test]
 async fn a_closed_port_can_be_opened_again() {
-    let mock = start_mock().await;
+    let mock = start().await;
     open(&mock, INSTANCE, "http", 8080).await;
     close(&mock, INSTANCE, 8080).await;
 
@@ -204,7 +195,7 @@ async fn a_closed_port_can_be_opened_again() {
 
 #[tokio::test]
 async fn closing_a_system_port_is_refused_and_it_stays_listed() {
-    let mock = start_mock().await;
+    let mock = start().await;
 
     let got = close(&mock, INSTANCE, 8888).await;
 
@@ -220,7 +211,7 @@ async fn closing_a_system_port_is_refused_and_it_stays_listed() {
 
 #[tokio::test]
 async fn closing_a_port_that_is_not_open_is_refused() {
-    let mock = start_mock().await;
+    let mock = start().await;
     open(&mock, INSTANCE, "http", 8080).await;
 
     let got = close(&mock, INSTANCE, 9090).await;
@@ -232,48 +223,53 @@ async fn closing_a_port_that_is_not_open_is_refused() {
     );
 }
 
+#[rstest]
+#[case::list(LIST, Method::GET, "open-port/list", Body::None)]
+#[case::open(OPEN, Method::POST, "open-port", Body::Json(json!({"protocol": "http", "port": 8080})))]
+#[case::close(CLOSE, Method::POST, "close-port", Body::Json(json!({"port": 8080})))]
 #[tokio::test]
-async fn an_unknown_instance_is_a_404_envelope_for_every_operation() {
-    let mock = start_mock().await;
+async fn an_unknown_instance_is_a_404_envelope(
+    #[case] operation: &str,
+    #[case] method: Method,
+    #[case] action: &str,
+    #[case] body: Body,
+) {
+    let mock = start().await;
 
-    let listed = list(&mock, UNKNOWN_INSTANCE).await;
-    let opened = open(&mock, UNKNOWN_INSTANCE, "http", 8080).await;
-    let closed = close(&mock, UNKNOWN_INSTANCE, 8080).await;
+    let got = mock
+        .call(method, &path(UNKNOWN_INSTANCE, action), body)
+        .await;
 
-    assert_envelope_error(LIST, &listed, 404, UNKNOWN_INSTANCE);
-    assert_envelope_error(OPEN, &opened, 404, UNKNOWN_INSTANCE);
-    assert_envelope_error(CLOSE, &closed, 404, UNKNOWN_INSTANCE);
+    assert_envelope_error(operation, &got, 404, UNKNOWN_INSTANCE);
     assert_eq!(list(&mock, UNKNOWN_INSTANCE).await.status, 404);
 }
 
+#[rstest]
+#[case::zero(json!(0))]
+#[case::above_65535(json!(65536))]
+#[case::huge_float(json!(1e300))]
+#[case::fraction(json!(80.5))]
+#[case::negative(json!(-1))]
+#[case::string(json!("80"))]
 #[tokio::test]
-async fn a_port_out_of_range_is_a_400_naming_port_and_opens_nothing() {
-    let mock = start_mock().await;
+async fn a_port_out_of_range_is_a_400_naming_port_and_opens_nothing(#[case] port: Value) {
+    let mock = start().await;
 
-    for port in [
-        json!(0),
-        json!(65536),
-        json!(1e300),
-        json!(80.5),
-        json!(-1),
-        json!("80"),
-    ] {
-        let got = post(
-            &mock,
-            INSTANCE,
-            "open-port",
-            json!({"protocol": "http", "port": port}),
-        )
-        .await;
+    let got = post(
+        &mock,
+        INSTANCE,
+        "open-port",
+        json!({"protocol": "http", "port": port}),
+    )
+    .await;
 
-        assert_envelope_error(OPEN, &got, 400, "port");
-    }
+    assert_envelope_error(OPEN, &got, 400, "port");
     assert_eq!(custom_ports(&mock, INSTANCE).await, json!([]));
 }
 
 #[tokio::test]
 async fn a_whole_port_written_with_a_fraction_is_read_as_that_port() {
-    let mock = start_mock().await;
+    let mock = start().await;
 
     let got = post(
         &mock,
@@ -287,122 +283,82 @@ async fn a_whole_port_written_with_a_fraction_is_read_as_that_port() {
     assert_eq!(got.json()["data"]["port"], 8080);
 }
 
+#[rstest]
+#[case::missing(json!({"port": 8080}))]
+#[case::empty(json!({"protocol": "", "port": 8080}))]
 #[tokio::test]
-async fn a_missing_or_empty_protocol_is_a_400_naming_protocol() {
-    let mock = start_mock().await;
+async fn a_missing_or_empty_protocol_is_a_400_naming_protocol(#[case] body: Value) {
+    let mock = start().await;
 
-    let missing = post(&mock, INSTANCE, "open-port", json!({"port": 8080})).await;
-    let empty = open(&mock, INSTANCE, "", 8080).await;
+    let got = post(&mock, INSTANCE, "open-port", body).await;
 
-    assert_envelope_error(OPEN, &missing, 400, "protocol");
-    assert_envelope_error(OPEN, &empty, 400, "protocol");
+    assert_envelope_error(OPEN, &got, 400, "protocol");
     assert_eq!(custom_ports(&mock, INSTANCE).await, json!([]));
 }
 
 #[tokio::test]
 async fn close_without_port_is_a_400_naming_port() {
-    let mock = start_mock().await;
+    let mock = start().await;
 
     let got = post(&mock, INSTANCE, "close-port", json!({})).await;
 
     assert_envelope_error(CLOSE, &got, 400, "port");
 }
 
+#[rstest]
+#[case::malformed_json(
+    OPEN,
+    "open-port",
+    Body::Raw("application/json", "{\"port\": 80,"),
+    "JSON"
+)]
+#[case::non_json_content_type(
+    CLOSE,
+    "close-port",
+    Body::Raw("text/plain", "{\"port\": 80}"),
+    "content type"
+)]
+#[case::missing_body(OPEN, "open-port", Body::None, "body")]
 #[tokio::test]
-async fn malformed_json_is_a_400_envelope() {
-    let mock = start_mock().await;
+async fn an_unreadable_body_is_a_400_envelope(
+    #[case] operation: &str,
+    #[case] action: &str,
+    #[case] body: Body,
+    #[case] mention: &str,
+) {
+    let mock = start().await;
 
-    let got = send(
-        client()
-            .post(url(&mock, INSTANCE, "open-port"))
-            .header("authorization", bearer())
-            .header("content-type", "application/json")
-            .body("{\"port\": 80,"),
-    )
-    .await;
+    let got = mock.call(Method::POST, &path(INSTANCE, action), body).await;
 
-    assert_envelope_error(OPEN, &got, 400, "JSON");
+    assert_envelope_error(operation, &got, 400, mention);
 }
 
+#[rstest]
+#[case::missing_credential(LIST, Method::GET, "open-port/list", None, Body::None)]
+#[case::wrong_api_key(LIST, Method::GET, "open-port/list", Some("Bearer not-the-key".to_string()), Body::None)]
+#[case::basic_scheme(OPEN, Method::POST, "open-port", Some(format!("Basic {DEFAULT_TOKEN}")), Body::Json(json!({"protocol": "http", "port": 8080})))]
 #[tokio::test]
-async fn a_non_json_content_type_is_a_400_envelope() {
-    let mock = start_mock().await;
+async fn a_request_without_the_bearer_api_key_is_a_401_envelope_and_opens_nothing(
+    #[case] operation: &str,
+    #[case] method: Method,
+    #[case] action: &str,
+    #[case] authorization: Option<String>,
+    #[case] body: Body,
+) {
+    let mock = start().await;
+    let request = mock.authorized_as(method, &path(INSTANCE, action), authorization.as_deref());
 
-    let got = send(
-        client()
-            .post(url(&mock, INSTANCE, "close-port"))
-            .header("authorization", bearer())
-            .header("content-type", "text/plain")
-            .body("{\"port\": 80}"),
-    )
-    .await;
+    let got = mock.send(body.apply(request)).await;
 
-    assert_envelope_error(CLOSE, &got, 400, "content type");
-}
-
-#[tokio::test]
-async fn a_missing_body_is_a_400_envelope() {
-    let mock = start_mock().await;
-
-    let got = send(
-        client()
-            .post(url(&mock, INSTANCE, "open-port"))
-            .header("authorization", bearer()),
-    )
-    .await;
-
-    assert_envelope_error(OPEN, &got, 400, "body");
-}
-
-#[tokio::test]
-async fn a_missing_credential_is_a_401_envelope() {
-    let mock = start_mock().await;
-
-    let got = send(client().get(url(&mock, INSTANCE, "open-port/list"))).await;
-
-    assert_envelope_error(LIST, &got, 401, "Unauthorized");
-}
-
-#[tokio::test]
-async fn a_wrong_api_key_is_a_401_envelope() {
-    let mock = start_mock().await;
-
-    let got = send(
-        client()
-            .get(url(&mock, INSTANCE, "open-port/list"))
-            .header("authorization", "Bearer not-the-key"),
-    )
-    .await;
-
-    assert_envelope_error(LIST, &got, 401, "Unauthorized");
-}
-
-#[tokio::test]
-async fn another_scheme_than_bearer_is_a_401_envelope_and_opens_nothing() {
-    let mock = start_mock().await;
-
-    let got = send(
-        client()
-            .post(url(&mock, INSTANCE, "open-port"))
-            .header("authorization", format!("Basic {DEFAULT_TOKEN}"))
-            .json(&json!({"protocol": "http", "port": 8080})),
-    )
-    .await;
-
-    assert_envelope_error(OPEN, &got, 401, "Unauthorized");
+    assert_envelope_error(operation, &got, 401, "Unauthorized");
     assert_eq!(custom_ports(&mock, INSTANCE).await, json!([]));
 }
 
 #[tokio::test]
 async fn an_unknown_path_under_v1_cci_is_a_404_envelope() {
-    let mock = start_mock().await;
+    let mock = start().await;
 
-    let got = send(
-        client()
-            .get(url(&mock, INSTANCE, "open-port/all"))
-            .header("authorization", bearer()),
-    )
-    .await;
+    let got = mock.get(&path(INSTANCE, "open-port/all")).await;
 
     assert_eq!(got.status, 404, "{}", got.text);
     assert_eq!(
@@ -413,19 +369,11 @@ async fn an_unknown_path_under_v1_cci_is_a_404_envelope() {
 
 #[tokio::test]
 async fn a_wrong_method_is_a_405_envelope_with_allow() {
-    let mock = start_mock().await;
+    let mock = start().await;
 
-    let got = send(
-        client()
-            .get(url(&mock, INSTANCE, "open-port"))
-            .header("authorization", bearer()),
-    )
-    .await;
+    let got = mock.get(&path(INSTANCE, "open-port")).await;
 
     assert_eq!(got.status, 405, "{}", got.text);
     assert_eq!(got.json()["status"], 405);
-    assert_eq!(
-        got.headers.get("allow").and_then(|v| v.to_str().ok()),
-        Some("POST")
-    );
+    assert_eq!(got.header("allow"), Some("POST"));
 }

@@ -9,8 +9,8 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
-use support::{client, start_mock};
-use vouch::mock::{DEFAULT_TOKEN, MockServer};
+use support::{Vendor, client, start_mock};
+use vouch::mock::MockServer;
 
 const CLIENTS: usize = 32;
 const ROUNDS: usize = 12;
@@ -28,13 +28,14 @@ enum Success {
 /// One client's work on Rainbond: add then delete a few ports from a small shared pool.
 async fn rainbond_client(url: String, seed: usize) -> Vec<(u64, Success)> {
     let http = client();
+    let (header, token) = Vendor::Rainbond.credential();
     let mut seen = Vec::new();
     for round in 0..ROUNDS {
         // A pool of 8 ports shared by all clients: adds and deletes collide constantly.
         let port = 20_000 + ((seed * 7 + round * 3) % 8) as u64;
         let add = http
             .post(&url)
-            .header("authorization", DEFAULT_TOKEN)
+            .header(header, &token)
             .json(&json!({"port": port, "is_inner_service": false}))
             .send()
             .await
@@ -47,7 +48,7 @@ async fn rainbond_client(url: String, seed: usize) -> Vec<(u64, Success)> {
         if round % 2 == 1 {
             let del = http
                 .delete(format!("{url}/{port}"))
-                .header("authorization", DEFAULT_TOKEN)
+                .header(header, &token)
                 .send()
                 .await
                 .unwrap();
@@ -64,12 +65,13 @@ async fn rainbond_client(url: String, seed: usize) -> Vec<(u64, Success)> {
 /// One client's work on Huawei: add ports from a shared pool, delete some by id.
 async fn huawei_client(url: String, seed: usize) -> Vec<(u64, Success)> {
     let http = client();
+    let (header, token) = Vendor::HuaweiApig.credential();
     let mut seen = Vec::new();
     for round in 0..ROUNDS {
         let port = 30_000 + ((seed * 5 + round) % 8) as u64;
         let add = http
             .post(&url)
-            .header("x-auth-token", DEFAULT_TOKEN)
+            .header(header, &token)
             .json(&json!({"protocol": "HTTP", "ingress_port": port}))
             .send()
             .await
@@ -85,7 +87,7 @@ async fn huawei_client(url: String, seed: usize) -> Vec<(u64, Success)> {
             if round % 3 == 0 {
                 let del = http
                     .delete(format!("{url}/{id}"))
-                    .header("x-auth-token", DEFAULT_TOKEN)
+                    .header(header, &token)
                     .send()
                     .await
                     .unwrap();
@@ -124,16 +126,18 @@ fn expected_ports(successes: Vec<Vec<(u64, Success)>>) -> BTreeSet<u64> {
         .collect()
 }
 
+/// The `field` of each item of the array at `pointer` in `vendor`'s answer to `GET path`.
 async fn listed(
     mock: &MockServer,
+    vendor: Vendor,
     path: &str,
-    header: &str,
     pointer: &str,
     field: &str,
 ) -> Vec<u64> {
+    let (header, token) = vendor.credential();
     let body: Value = client()
         .get(format!("{}{path}", mock.url()))
-        .header(header, DEFAULT_TOKEN)
+        .header(header, token)
         .send()
         .await
         .unwrap()
@@ -153,8 +157,8 @@ async fn concurrent_adds_and_deletes_leave_exactly_the_successful_ports() {
     let mock = start_mock().await;
     let rainbond_before: BTreeSet<u64> = listed(
         &mock,
+        Vendor::Rainbond,
         RAINBOND_PORTS,
-        "authorization",
         "/data/list",
         "container_port",
     )
@@ -189,8 +193,8 @@ async fn concurrent_adds_and_deletes_leave_exactly_the_successful_ports() {
         .collect();
     let rainbond_now = listed(
         &mock,
+        Vendor::Rainbond,
         RAINBOND_PORTS,
-        "authorization",
         "/data/list",
         "container_port",
     )
@@ -208,8 +212,8 @@ async fn concurrent_adds_and_deletes_leave_exactly_the_successful_ports() {
     let huawei_expected = expected_ports(huawei_seen);
     let huawei_now = listed(
         &mock,
+        Vendor::HuaweiApig,
         &format!("{HUAWEI_PORTS}?limit=500"),
-        "x-auth-token",
         "/ingress_port_infos",
         "ingress_port",
     )

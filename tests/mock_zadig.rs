@@ -5,10 +5,11 @@
 mod support;
 
 use futures_util::StreamExt;
-use reqwest::{Method, RequestBuilder};
+use reqwest::Method;
+use rstest::rstest;
 use serde_json::{Value, json};
-use support::{Got, assert_conforms, client, send, start_mock};
-use vouch::mock::{DEFAULT_TOKEN, MockServer};
+use support::{Body, Got, TestMock, Vendor, assert_conforms};
+use vouch::mock::DEFAULT_TOKEN;
 
 const PROJECT: &str = "simple-demo";
 const NO_DOCUMENTS: &str = "mongo: no documents in result";
@@ -16,79 +17,49 @@ const NO_DOCUMENTS: &str = "mongo: no documents in result";
 const POD: &str = "service1-5b94c8f98f-hsqfl";
 const LAST_LOG_LINE: &str = "2024-01-05T08:46:45Z INFO GET /api/v1/players 200 11.8ms";
 
-/// A started mock and an authenticated way to call it.
-struct Api {
-    mock: MockServer,
+async fn start() -> TestMock {
+    TestMock::start(Vendor::Zadig).await
 }
 
-impl Api {
-    async fn start() -> Api {
-        Api {
-            mock: start_mock().await,
-        }
-    }
+/// The `env_key`s of an environment list.
+async fn env_keys(api: &TestMock, list_path: &str) -> Vec<String> {
+    let list = api.read(list_path).await;
+    list.as_array()
+        .expect("a list")
+        .iter()
+        .map(|e| e["env_key"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
 
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.mock.url())
-    }
+/// The names of the services in an environment's detail.
+async fn service_names(api: &TestMock, detail_path: &str) -> Vec<String> {
+    let detail = api.read(detail_path).await;
+    detail["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .map(|s| s["service_name"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
 
-    /// A request with the bearer token.
-    fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        client()
-            .request(method, self.url(path))
-            .bearer_auth(DEFAULT_TOKEN)
-    }
+/// `GET /openapi/environments/kube/events` for one object.
+async fn kube_events(api: &TestMock, env: &str, name: &str, kind: &str) -> Value {
+    api.read(&format!("/openapi/environments/kube/events?projectKey={PROJECT}&envName={env}&name={name}&type={kind}")).await
+}
 
-    async fn get(&self, path: &str) -> Got {
-        send(self.request(Method::GET, path)).await
-    }
+/// The error an operation answers, in one of Zadig's two envelopes.
+#[derive(Debug, Clone, Copy)]
+enum Error {
+    /// A 400 `{type, message, code, description, extra}` with this code, describing this.
+    BadRequest(u64, &'static str),
+    /// A 500 `{message, code, description}` describing this.
+    Internal(&'static str),
+}
 
-    async fn post(&self, path: &str, body: Value) -> Got {
-        send(self.request(Method::POST, path).json(&body)).await
-    }
-
-    async fn put(&self, path: &str, body: Value) -> Got {
-        send(self.request(Method::PUT, path).json(&body)).await
-    }
-
-    async fn delete(&self, path: &str) -> Got {
-        send(self.request(Method::DELETE, path)).await
-    }
-
-    async fn delete_with(&self, path: &str, body: Value) -> Got {
-        send(self.request(Method::DELETE, path).json(&body)).await
-    }
-
-    /// `GET` that must succeed, as JSON.
-    async fn read(&self, path: &str) -> Value {
-        let got = self.get(path).await;
-        assert_eq!(got.status, 200, "GET {path}: {}", got.text);
-        got.json()
-    }
-
-    async fn env_keys(&self, list_path: &str) -> Vec<String> {
-        let list = self.read(list_path).await;
-        list.as_array()
-            .expect("a list")
-            .iter()
-            .map(|e| e["env_key"].as_str().unwrap_or_default().to_string())
-            .collect()
-    }
-
-    /// The names of the services in an environment's detail.
-    async fn service_names(&self, detail_path: &str) -> Vec<String> {
-        let detail = self.read(detail_path).await;
-        detail["services"]
-            .as_array()
-            .expect("services")
-            .iter()
-            .map(|s| s["service_name"].as_str().unwrap_or_default().to_string())
-            .collect()
-    }
-
-    /// `GET /openapi/environments/kube/events` for one object.
-    async fn events(&self, env: &str, name: &str, kind: &str) -> Value {
-        self.read(&format!("/openapi/environments/kube/events?projectKey={PROJECT}&envName={env}&name={name}&type={kind}")).await
+fn assert_error(operation: &str, got: &Got, error: Error) {
+    match error {
+        Error::BadRequest(code, needle) => assert_bad_request(operation, got, code, needle),
+        Error::Internal(needle) => assert_internal(operation, got, needle),
     }
 }
 
@@ -115,18 +86,17 @@ fn assert_bad_request(operation: &str, got: &Got, code: u64, needle: &str) {
     assert_conforms(operation, got);
 }
 
-/// A 500 `{message: "Internal Error: ", code: 500, description}` (no `type`).
+/// A 500 `{message: "Internal Error: ", code: 500, description}` (no `type`)
+/// whose description is not empty and contains `needle`.
 fn assert_internal(operation: &str, got: &Got, needle: &str) {
     assert_eq!(got.status, 500, "{operation}: {}", got.text);
     let body = got.json();
     assert_eq!(body["message"], "Internal Error: ");
     assert_eq!(body["code"], 500);
     assert!(body.get("type").is_none());
+    let description = body["description"].as_str().unwrap_or_default();
     assert!(
-        body["description"]
-            .as_str()
-            .unwrap_or_default()
-            .contains(needle),
+        !description.is_empty() && description.contains(needle),
         "{body} should mention {needle:?}"
     );
     assert_conforms(operation, got);
@@ -138,76 +108,68 @@ fn find<'v>(items: &'v Value, field: &str, value: &str) -> Option<&'v Value> {
 
 // ---------------------------------------------------------------- auth and routing
 
+#[rstest]
+#[case::missing(None, "")]
+#[case::wrong_token(Some("Bearer wrong-token".to_string()), "")]
+#[case::token_scheme(Some(format!("Token {DEFAULT_TOKEN}")), "")]
+#[case::no_scheme(Some(DEFAULT_TOKEN.to_string()), "")]
+#[case::wrong_token_in_the_query(None, "&token=wrong-token")]
 #[tokio::test]
-async fn requests_without_a_token_get_401_with_an_empty_body() {
-    let api = Api::start().await;
+async fn a_request_without_the_token_gets_401_with_an_empty_body(
+    #[case] authorization: Option<String>,
+    #[case] query: &str,
+) {
+    let api = start().await;
+    let path = format!("/openapi/environments?projectKey=simple-demo{query}");
 
-    let got = send(client().get(api.url("/openapi/environments?projectKey=simple-demo"))).await;
+    let got = api
+        .send(api.authorized_as(Method::GET, &path, authorization.as_deref()))
+        .await;
 
-    assert_eq!(got.status, 401);
+    assert_eq!(got.status, 401, "{}", got.text);
     assert_eq!(got.text, "");
     assert_conforms("zadig.listTestEnvironments", &got);
 }
 
 #[tokio::test]
-async fn a_wrong_token_or_another_scheme_gets_401() {
-    let api = Api::start().await;
-    let url = api.url("/openapi/environments?projectKey=simple-demo");
-
-    for value in [
-        "Bearer wrong-token".to_string(),
-        format!("Token {DEFAULT_TOKEN}"),
-        DEFAULT_TOKEN.to_string(),
-    ] {
-        let got = send(client().get(&url).header("authorization", &value)).await;
-        assert_eq!(got.status, 401, "{value}");
-        assert_eq!(got.text, "");
-    }
-    let wrong_query = send(client().get(format!("{url}&token=wrong-token"))).await;
-    assert_eq!(wrong_query.status, 401);
-}
-
-#[tokio::test]
 async fn the_token_is_also_accepted_as_a_query_parameter() {
-    let api = Api::start().await;
+    let api = start().await;
+    let path = format!("/openapi/environments?projectKey=simple-demo&token={DEFAULT_TOKEN}");
 
-    let got = send(client().get(api.url(&format!(
-        "/openapi/environments?projectKey=simple-demo&token={DEFAULT_TOKEN}"
-    ))))
-    .await;
+    let got = api.send(api.anonymous(Method::GET, &path)).await;
 
     assert_eq!(got.status, 200, "{}", got.text);
 }
 
+#[rstest]
+#[case::under_environments("/openapi/environments/dev/nonsense/deeper?projectKey=simple-demo")]
+#[case::under_logs("/openapi/logs/nonsense")]
 #[tokio::test]
-async fn unknown_paths_under_the_prefixes_get_a_plain_text_404() {
-    let api = Api::start().await;
+async fn unknown_paths_under_the_prefixes_get_a_plain_text_404(#[case] path: &str) {
+    let api = start().await;
 
-    for path in [
-        "/openapi/environments/dev/nonsense/deeper?projectKey=simple-demo",
-        "/openapi/logs/nonsense",
-    ] {
-        let got = api.get(path).await;
-        assert_eq!(got.status, 404, "{path}");
-        assert_eq!(got.text, "404 page not found");
-        assert!(
-            got.content_type
-                .as_deref()
-                .unwrap_or_default()
-                .starts_with("text/plain")
-        );
-    }
+    let got = api.get(path).await;
+
+    assert_eq!(got.status, 404, "{path}");
+    assert_eq!(got.text, "404 page not found");
+    assert!(
+        got.content_type
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("text/plain")
+    );
 }
 
 #[tokio::test]
 async fn a_wrong_method_gets_a_plain_text_405_with_allow() {
-    let api = Api::start().await;
+    let api = start().await;
 
-    let got = send(api.request(
-        Method::PATCH,
-        "/openapi/environments/dev?projectKey=simple-demo",
-    ))
-    .await;
+    let got = api
+        .send(api.request(
+            Method::PATCH,
+            "/openapi/environments/dev?projectKey=simple-demo",
+        ))
+        .await;
 
     assert_eq!(got.status, 405);
     assert_eq!(got.text, "405 method not allowed");
@@ -223,15 +185,8 @@ async fn a_wrong_method_gets_a_plain_text_405_with_allow() {
 
 #[tokio::test]
 async fn an_injected_fault_uses_the_vendors_envelopes() {
-    let api = Api::start().await;
-    let fault = json!({"operation": "zadig.getTestEnvironment", "status": 500, "count": 1});
-    assert_eq!(
-        send(client().post(api.url("/__vouch/faults")).json(&fault))
-            .await
-            .status
-            / 100,
-        2
-    );
+    let api = start().await;
+    api.inject_fault("zadig.getTestEnvironment", 500).await;
 
     let got = api
         .get("/openapi/environments/dev?projectKey=simple-demo")
@@ -242,49 +197,64 @@ async fn an_injected_fault_uses_the_vendors_envelopes() {
 
 // ---------------------------------------------------------------- projectKey and envelopes
 
+#[rstest]
+#[case::missing_on_a_list("zadig.listTestEnvironments", "/openapi/environments")]
+#[case::empty_on_a_list("zadig.listTestEnvironments", "/openapi/environments?projectKey=")]
+#[case::missing_on_variables(
+    "zadig.getTestEnvironmentVariables",
+    "/openapi/environments/dev/variable"
+)]
 #[tokio::test]
-async fn a_missing_or_empty_project_key_is_a_400_saying_so() {
-    let api = Api::start().await;
+async fn a_missing_or_empty_project_key_is_a_400_saying_so(
+    #[case] operation: &str,
+    #[case] path: &str,
+) {
+    let api = start().await;
 
-    for path in [
-        "/openapi/environments",
-        "/openapi/environments?projectKey=",
-        "/openapi/environments/dev/variable",
-    ] {
-        let got = api.get(path).await;
-        assert_eq!(got.status, 400, "{path}");
-        assert_eq!(
-            got.json(),
-            json!({"type": "error", "message": "Bad Request", "code": 400, "description": "projectKey can't be empty", "extra": {}})
-        );
-    }
-    assert_conforms(
-        "zadig.listTestEnvironments",
-        &api.get("/openapi/environments").await,
+    let got = api.get(path).await;
+
+    assert_eq!(got.status, 400, "{path}");
+    assert_eq!(
+        got.json(),
+        json!({"type": "error", "message": "Bad Request", "code": 400, "description": "projectKey can't be empty", "extra": {}})
     );
+    assert_conforms(operation, &got);
 }
 
+#[rstest]
+#[case::list(
+    "zadig.listTestEnvironments",
+    Method::GET,
+    "/openapi/environments?projectKey=nope",
+    Body::None,
+    Error::BadRequest(6075, "nope")
+)]
+#[case::detail(
+    "zadig.getTestEnvironment",
+    Method::GET,
+    "/openapi/environments/dev?projectKey=nope",
+    Body::None,
+    Error::Internal(NO_DOCUMENTS)
+)]
+#[case::edit("zadig.updateTestEnvironment", Method::PUT, "/openapi/environments/dev?projectKey=nope", Body::Json(json!({"registry_id": "630c7ad700430c131062e245"})), Error::BadRequest(6076, "nope"))]
 #[tokio::test]
-async fn an_unknown_project_is_the_error_each_operation_declares() {
-    let api = Api::start().await;
+async fn an_unknown_project_is_the_error_each_operation_declares(
+    #[case] operation: &str,
+    #[case] method: Method,
+    #[case] path: &str,
+    #[case] body: Body,
+    #[case] error: Error,
+) {
+    let api = start().await;
 
-    let list = api.get("/openapi/environments?projectKey=nope").await;
-    let detail = api.get("/openapi/environments/dev?projectKey=nope").await;
-    let edit = api
-        .put(
-            "/openapi/environments/dev?projectKey=nope",
-            json!({"registry_id": "630c7ad700430c131062e245"}),
-        )
-        .await;
+    let got = api.call(method, path, body).await;
 
-    assert_bad_request("zadig.listTestEnvironments", &list, 6075, "nope");
-    assert_internal("zadig.getTestEnvironment", &detail, NO_DOCUMENTS);
-    assert_bad_request("zadig.updateTestEnvironment", &edit, 6076, "nope");
+    assert_error(operation, &got, error);
 }
 
 #[tokio::test]
 async fn environments_with_the_same_key_in_two_projects_are_separate() {
-    let api = Api::start().await;
+    let api = start().await;
 
     let simple = api
         .read("/openapi/environments/dev?projectKey=simple-demo")
@@ -302,7 +272,7 @@ async fn environments_with_the_same_key_in_two_projects_are_separate() {
 
 #[tokio::test]
 async fn test_and_production_lists_hold_only_their_own_kind() {
-    let api = Api::start().await;
+    let api = start().await;
 
     let tests = api
         .get("/openapi/environments?projectKey=simple-demo")
@@ -322,8 +292,11 @@ async fn test_and_production_lists_hold_only_their_own_kind() {
     assert!(dev.get("env_name").is_none());
     assert!(find(&tests.json(), "env_key", "prod").is_none());
     assert_eq!(
-        api.env_keys("/openapi/environments/production?projectKey=simple-demo")
-            .await,
+        env_keys(
+            &api,
+            "/openapi/environments/production?projectKey=simple-demo"
+        )
+        .await,
         ["prod"]
     );
     assert_eq!(
@@ -334,7 +307,7 @@ async fn test_and_production_lists_hold_only_their_own_kind() {
 
 #[tokio::test]
 async fn list_items_leave_out_an_empty_alias() {
-    let api = Api::start().await;
+    let api = start().await;
 
     let list = api.read("/openapi/environments?projectKey=yaml-demo").await;
 
@@ -344,7 +317,7 @@ async fn list_items_leave_out_an_empty_alias() {
 
 #[tokio::test]
 async fn environment_detail_shows_services_containers_and_resolved_variables() {
-    let api = Api::start().await;
+    let api = start().await;
 
     let got = api
         .get("/openapi/environments/dev?projectKey=simple-demo")
@@ -379,110 +352,116 @@ async fn environment_detail_shows_services_containers_and_resolved_variables() {
     );
 }
 
+#[rstest]
+#[case::prod_read_as_a_test_environment(
+    "zadig.getTestEnvironment",
+    Method::GET,
+    "/openapi/environments/prod?projectKey=simple-demo",
+    Error::Internal(NO_DOCUMENTS)
+)]
+#[case::dev_read_as_production(
+    "zadig.getProductionEnvironment",
+    Method::GET,
+    "/openapi/environments/production/dev?projectKey=simple-demo",
+    Error::Internal(NO_DOCUMENTS)
+)]
+#[case::dev_deleted_as_production(
+    "zadig.deleteProductionEnvironment",
+    Method::DELETE,
+    "/openapi/environments/production/dev?projectKey=simple-demo",
+    Error::BadRequest(6077, "dev")
+)]
 #[tokio::test]
-async fn a_test_environment_is_invisible_to_production_operations_and_back() {
-    let api = Api::start().await;
+async fn a_test_environment_is_invisible_to_production_operations_and_back(
+    #[case] operation: &str,
+    #[case] method: Method,
+    #[case] path: &str,
+    #[case] error: Error,
+) {
+    let api = start().await;
 
-    let prod_as_test = api
-        .get("/openapi/environments/prod?projectKey=simple-demo")
-        .await;
-    let dev_as_production = api
-        .get("/openapi/environments/production/dev?projectKey=simple-demo")
-        .await;
-    let delete_dev_as_production = api
-        .delete("/openapi/environments/production/dev?projectKey=simple-demo")
-        .await;
+    let got = api.call(method, path, Body::None).await;
 
-    assert_internal("zadig.getTestEnvironment", &prod_as_test, NO_DOCUMENTS);
-    assert_internal(
-        "zadig.getProductionEnvironment",
-        &dev_as_production,
-        NO_DOCUMENTS,
-    );
-    assert_bad_request(
-        "zadig.deleteProductionEnvironment",
-        &delete_dev_as_production,
-        6077,
-        "dev",
-    );
+    assert_error(operation, &got, error);
     assert!(
-        api.env_keys("/openapi/environments?projectKey=simple-demo")
+        env_keys(&api, "/openapi/environments?projectKey=simple-demo")
             .await
             .contains(&"dev".to_string())
     );
 }
 
+#[rstest]
+#[case::test_environment(
+    "zadig.getTestEnvironment",
+    "/openapi/environments/nope?projectKey=simple-demo"
+)]
+#[case::production_environment(
+    "zadig.getProductionEnvironment",
+    "/openapi/environments/production/nope?projectKey=simple-demo"
+)]
+#[case::test_variables(
+    "zadig.getTestEnvironmentVariables",
+    "/openapi/environments/nope/variable?projectKey=simple-demo"
+)]
+#[case::production_variables(
+    "zadig.getProductionEnvironmentVariables",
+    "/openapi/environments/production/nope/variable?projectKey=simple-demo"
+)]
+#[case::test_service(
+    "zadig.getTestEnvironmentService",
+    "/openapi/environments/nope/services/service1?projectKey=simple-demo"
+)]
+#[case::production_service(
+    "zadig.getProductionEnvironmentService",
+    "/openapi/environments/production/nope/services/service1?projectKey=simple-demo"
+)]
+#[case::test_configs(
+    "zadig.listTestEnvironmentConfigs",
+    "/openapi/environments/nope/envcfgs?projectKey=simple-demo"
+)]
+#[case::production_configs(
+    "zadig.listProductionEnvironmentConfigs",
+    "/openapi/environments/production/nope/envcfgs?projectKey=simple-demo"
+)]
+#[case::test_config(
+    "zadig.getTestEnvironmentConfig",
+    "/openapi/environments/nope/envcfg/game-demo?projectKey=simple-demo"
+)]
+#[case::production_config(
+    "zadig.getProductionEnvironmentConfig",
+    "/openapi/environments/production/nope/envcfg/game-demo?projectKey=simple-demo"
+)]
+#[case::kube_events(
+    "zadig.listKubeEvents",
+    "/openapi/environments/kube/events?projectKey=simple-demo&envName=nope&name=service1&type=Deployment"
+)]
+#[case::workload_check(
+    "zadig.checkWorkloadK8sServices",
+    "/openapi/environments/nope/check/workloads/k8services?projectKey=simple-demo"
+)]
+#[case::share_ready_check(
+    "zadig.checkShareEnvironmentReady",
+    "/openapi/environments/nope/check/sharenv/enable/ready?projectKey=simple-demo"
+)]
+#[case::portal_service(
+    "zadig.getPortalService",
+    "/openapi/environments/nope/share/portal/service1?projectKey=simple-demo"
+)]
 #[tokio::test]
-async fn an_unknown_environment_on_per_environment_reads_is_a_500_no_documents() {
-    let api = Api::start().await;
-    let reads = [
-        (
-            "zadig.getTestEnvironment",
-            "/openapi/environments/nope?projectKey=simple-demo",
-        ),
-        (
-            "zadig.getProductionEnvironment",
-            "/openapi/environments/production/nope?projectKey=simple-demo",
-        ),
-        (
-            "zadig.getTestEnvironmentVariables",
-            "/openapi/environments/nope/variable?projectKey=simple-demo",
-        ),
-        (
-            "zadig.getProductionEnvironmentVariables",
-            "/openapi/environments/production/nope/variable?projectKey=simple-demo",
-        ),
-        (
-            "zadig.getTestEnvironmentService",
-            "/openapi/environments/nope/services/service1?projectKey=simple-demo",
-        ),
-        (
-            "zadig.getProductionEnvironmentService",
-            "/openapi/environments/production/nope/services/service1?projectKey=simple-demo",
-        ),
-        (
-            "zadig.listTestEnvironmentConfigs",
-            "/openapi/environments/nope/envcfgs?projectKey=simple-demo",
-        ),
-        (
-            "zadig.listProductionEnvironmentConfigs",
-            "/openapi/environments/production/nope/envcfgs?projectKey=simple-demo",
-        ),
-        (
-            "zadig.getTestEnvironmentConfig",
-            "/openapi/environments/nope/envcfg/game-demo?projectKey=simple-demo",
-        ),
-        (
-            "zadig.getProductionEnvironmentConfig",
-            "/openapi/environments/production/nope/envcfg/game-demo?projectKey=simple-demo",
-        ),
-        (
-            "zadig.listKubeEvents",
-            "/openapi/environments/kube/events?projectKey=simple-demo&envName=nope&name=service1&type=Deployment",
-        ),
-        (
-            "zadig.checkWorkloadK8sServices",
-            "/openapi/environments/nope/check/workloads/k8services?projectKey=simple-demo",
-        ),
-        (
-            "zadig.checkShareEnvironmentReady",
-            "/openapi/environments/nope/check/sharenv/enable/ready?projectKey=simple-demo",
-        ),
-        (
-            "zadig.getPortalService",
-            "/openapi/environments/nope/share/portal/service1?projectKey=simple-demo",
-        ),
-    ];
+async fn an_unknown_environment_on_per_environment_reads_is_a_500_no_documents(
+    #[case] operation: &str,
+    #[case] path: &str,
+) {
+    let api = start().await;
 
-    for (operation, path) in reads {
-        let got = api.get(path).await;
-        assert_eq!(
-            got.json(),
-            json!({"message": "Internal Error: ", "code": 500, "description": NO_DOCUMENTS}),
-            "{operation}"
-        );
-        assert_conforms(operation, &got);
-    }
+    let got = api.get(path).await;
+
+    assert_eq!(
+        got.json(),
+        json!({"message": "Internal Error: ", "code": 500, "description": NO_DOCUMENTS}),
+        "{operation}"
+    );
+    assert_conforms(operation, &got);
 }
 
 fn new_test_environment() -> Value {
@@ -505,7 +484,7 @@ fn new_test_environment() -> Value {
 
 #[tokio::test]
 async fn creating_a_test_environment_makes_it_listed_and_readable() {
-    let api = Api::start().await;
+    let api = start().await;
 
     let got = api
         .post(
@@ -516,7 +495,7 @@ async fn creating_a_test_environment_makes_it_listed_and_readable() {
 
     assert_success("zadig.createTestEnvironment", &got);
     assert!(
-        api.env_keys("/openapi/environments?projectKey=simple-demo")
+        env_keys(&api, "/openapi/environments?projectKey=simple-demo")
             .await
             .contains(&"dev7".to_string())
     );
@@ -548,7 +527,7 @@ async fn creating_a_test_environment_makes_it_listed_and_readable() {
 
 #[tokio::test]
 async fn creating_a_production_environment_lists_it_as_production_only() {
-    let api = Api::start().await;
+    let api = start().await;
     let body = json!({"env_key": "prod2", "env_name": "second", "cluster_id": "0123456789abcdef12345678", "namespace": "simple-demo-env-prod2", "registry_id": "630c7ad700430c131062e245"});
 
     let got = api
@@ -560,12 +539,15 @@ async fn creating_a_production_environment_lists_it_as_production_only() {
 
     assert_success("zadig.createProductionEnvironment", &got);
     assert!(
-        api.env_keys("/openapi/environments/production?projectKey=simple-demo")
-            .await
-            .contains(&"prod2".to_string())
+        env_keys(
+            &api,
+            "/openapi/environments/production?projectKey=simple-demo"
+        )
+        .await
+        .contains(&"prod2".to_string())
     );
     assert!(
-        !api.env_keys("/openapi/environments?projectKey=simple-demo")
+        !env_keys(&api, "/openapi/environments?projectKey=simple-demo")
             .await
             .contains(&"prod2".to_string())
     );
@@ -576,78 +558,69 @@ async fn creating_a_production_environment_lists_it_as_production_only() {
     );
 }
 
+/// `body` with the value at JSON `pointer` replaced.
+fn with(mut body: Value, pointer: &str, value: Value) -> Value {
+    *body.pointer_mut(pointer).expect("the field exists") = value;
+    body
+}
+
+fn new_production_environment(key: &str) -> Value {
+    json!({"env_key": key, "cluster_id": "0123456789abcdef12345678", "namespace": "x", "registry_id": "630c7ad700430c131062e245"})
+}
+
+#[rstest]
+#[case::test_environment("zadig.createTestEnvironment", "/openapi/environments?projectKey=simple-demo", with(new_test_environment(), "/env_key", json!("dev")))]
+#[case::production_environment(
+    "zadig.createProductionEnvironment",
+    "/openapi/environments/production?projectKey=simple-demo",
+    new_production_environment("prod")
+)]
+#[case::production_named_like_a_test_environment(
+    "zadig.createProductionEnvironment",
+    "/openapi/environments/production?projectKey=simple-demo",
+    new_production_environment("dev")
+)]
 #[tokio::test]
-async fn creating_an_existing_environment_is_a_500_already_exists() {
-    let api = Api::start().await;
-    let mut body = new_test_environment();
-    body["env_key"] = json!("dev");
-    let mut production = json!({"env_key": "prod", "cluster_id": "0123456789abcdef12345678", "namespace": "x", "registry_id": "630c7ad700430c131062e245"});
+async fn creating_an_existing_environment_is_a_500_already_exists(
+    #[case] operation: &str,
+    #[case] path: &str,
+    #[case] body: Value,
+) {
+    let api = start().await;
 
-    let duplicate_test = api
-        .post("/openapi/environments?projectKey=simple-demo", body)
-        .await;
-    let duplicate_production = api
-        .post(
-            "/openapi/environments/production?projectKey=simple-demo",
-            production.clone(),
-        )
-        .await;
-    production["env_key"] = json!("dev");
-    let production_named_like_a_test_env = api
-        .post(
-            "/openapi/environments/production?projectKey=simple-demo",
-            production,
-        )
-        .await;
+    let got = api.post(path, body).await;
 
-    assert_internal("zadig.createTestEnvironment", &duplicate_test, "环境已存在");
-    assert_internal(
-        "zadig.createProductionEnvironment",
-        &duplicate_production,
-        "环境已存在",
-    );
-    assert_internal(
-        "zadig.createProductionEnvironment",
-        &production_named_like_a_test_env,
-        "环境已存在",
-    );
+    assert_internal(operation, &got, "环境已存在");
     assert_eq!(
-        api.env_keys("/openapi/environments/production?projectKey=simple-demo")
-            .await,
+        env_keys(
+            &api,
+            "/openapi/environments/production?projectKey=simple-demo"
+        )
+        .await,
         ["prod"]
     );
 }
 
+#[rstest]
+#[case::unknown_cluster("/cluster_id", "ffffffffffffffffffffffff")]
+#[case::unknown_service("/services/0/service_name", "nope")]
 #[tokio::test]
-async fn creating_with_an_unknown_cluster_or_service_is_rejected_and_creates_nothing() {
-    let api = Api::start().await;
-    let mut unknown_cluster = new_test_environment();
-    unknown_cluster["cluster_id"] = json!("ffffffffffffffffffffffff");
-    let mut unknown_service = new_test_environment();
-    unknown_service["services"][0]["service_name"] = json!("nope");
+async fn creating_with_an_unknown_cluster_or_service_is_rejected_and_creates_nothing(
+    #[case] pointer: &str,
+    #[case] unknown: &'static str,
+) {
+    let api = start().await;
 
-    let cluster = api
+    let got = api
         .post(
             "/openapi/environments?projectKey=simple-demo",
-            unknown_cluster,
-        )
-        .await;
-    let service = api
-        .post(
-            "/openapi/environments?projectKey=simple-demo",
-            unknown_service,
+            with(new_test_environment(), pointer, json!(unknown)),
         )
         .await;
 
-    assert_bad_request(
-        "zadig.createTestEnvironment",
-        &cluster,
-        6074,
-        "ffffffffffffffffffffffff",
-    );
-    assert_bad_request("zadig.createTestEnvironment", &service, 6074, "nope");
+    assert_bad_request("zadig.createTestEnvironment", &got, 6074, unknown);
     assert!(
-        !api.env_keys("/openapi/environments?projectKey=simple-demo")
+        !env_keys(&api, "/openapi/environments?projectKey=simple-demo")
             .await
             .contains(&"dev7".to_string())
     );
@@ -655,7 +628,7 @@ async fn creating_with_an_unknown_cluster_or_service_is_rejected_and_creates_not
 
 #[tokio::test]
 async fn a_create_body_missing_a_field_is_a_400_naming_it() {
-    let api = Api::start().await;
+    let api = start().await;
     let mut body = new_test_environment();
     body.as_object_mut().expect("object").remove("cluster_id");
 
@@ -666,78 +639,42 @@ async fn a_create_body_missing_a_field_is_a_400_naming_it() {
     assert_bad_request("zadig.createTestEnvironment", &got, 400, "cluster_id");
 }
 
+#[rstest]
+#[case::malformed(Body::Raw("application/json", "{\"env_key\": "), "")]
+#[case::missing(Body::Bare("application/json"), "unexpected end of JSON input")]
 #[tokio::test]
-async fn a_malformed_or_missing_create_body_is_the_servers_500_json_error() {
-    let api = Api::start().await;
-    let path = "/openapi/environments?projectKey=simple-demo";
+async fn a_malformed_or_missing_create_body_is_the_servers_500_json_error(
+    #[case] body: Body,
+    #[case] needle: &str,
+) {
+    let api = start().await;
 
-    let malformed = send(
-        api.request(Method::POST, path)
-            .header("content-type", "application/json")
-            .body("{\"env_key\": "),
-    )
-    .await;
-    let missing = send(
-        api.request(Method::POST, path)
-            .header("content-type", "application/json"),
-    )
-    .await;
+    let got = api
+        .call(
+            Method::POST,
+            "/openapi/environments?projectKey=simple-demo",
+            body,
+        )
+        .await;
 
-    assert_internal("zadig.createTestEnvironment", &malformed, "");
-    assert!(
-        !malformed.json()["description"]
-            .as_str()
-            .unwrap_or_default()
-            .is_empty()
-    );
-    assert_internal(
-        "zadig.createTestEnvironment",
-        &missing,
-        "unexpected end of JSON input",
-    );
+    assert_internal("zadig.createTestEnvironment", &got, needle);
 }
 
+#[rstest]
+#[case::malformed_json(Body::Raw("application/json", "{oops"), "JSON")]
+#[case::non_json_content_type(Body::Raw("text/plain", "cpuLimit=1"), "text/plain")]
+#[case::missing(Body::Bare("application/json"), "body")]
 #[tokio::test]
-async fn a_bad_body_where_no_500_is_declared_is_a_400_envelope() {
-    let api = Api::start().await;
+async fn a_bad_body_where_no_500_is_declared_is_a_400_envelope(
+    #[case] body: Body,
+    #[case] needle: &str,
+) {
+    let api = start().await;
     let path = "/openapi/environments/dev/variable?projectKey=simple-demo";
 
-    let malformed = send(
-        api.request(Method::PUT, path)
-            .header("content-type", "application/json")
-            .body("{oops"),
-    )
-    .await;
-    let wrong_type = send(
-        api.request(Method::PUT, path)
-            .header("content-type", "text/plain")
-            .body("cpuLimit=1"),
-    )
-    .await;
-    let missing = send(
-        api.request(Method::PUT, path)
-            .header("content-type", "application/json"),
-    )
-    .await;
+    let got = api.call(Method::PUT, path, body).await;
 
-    assert_bad_request(
-        "zadig.updateTestEnvironmentVariables",
-        &malformed,
-        400,
-        "JSON",
-    );
-    assert_bad_request(
-        "zadig.updateTestEnvironmentVariables",
-        &wrong_type,
-        400,
-        "text/plain",
-    );
-    assert_bad_request(
-        "zadig.updateTestEnvironmentVariables",
-        &missing,
-        400,
-        "body",
-    );
+    assert_bad_request("zadig.updateTestEnvironmentVariables", &got, 400, needle);
     assert_eq!(
         find(&api.read(path).await, "key", "cpuLimit").expect("cpuLimit")["value"],
         "1000m"
@@ -746,7 +683,7 @@ async fn a_bad_body_where_no_500_is_declared_is_a_400_envelope() {
 
 #[tokio::test]
 async fn editing_a_test_environment_changes_its_registry() {
-    let api = Api::start().await;
+    let api = start().await;
     let path = "/openapi/environments/dev?projectKey=simple-demo";
 
     let unknown = api
@@ -770,7 +707,7 @@ async fn editing_a_test_environment_changes_its_registry() {
 
 #[tokio::test]
 async fn editing_a_production_environment_changes_its_display_name() {
-    let api = Api::start().await;
+    let api = start().await;
     let path = "/openapi/environments/production/prod?projectKey=simple-demo";
 
     let got = api.put(path, json!({"env_name": "live"})).await;
@@ -783,7 +720,7 @@ async fn editing_a_production_environment_changes_its_display_name() {
 
 #[tokio::test]
 async fn deleting_a_test_environment_needs_is_delete() {
-    let api = Api::start().await;
+    let api = start().await;
 
     let missing = api
         .delete("/openapi/environments/dev?projectKey=simple-demo")
@@ -800,7 +737,7 @@ async fn deleting_a_test_environment_needs_is_delete() {
     );
     assert_bad_request("zadig.deleteTestEnvironment", &not_bool, 6096, "\"maybe\"");
     assert!(
-        api.env_keys("/openapi/environments?projectKey=simple-demo")
+        env_keys(&api, "/openapi/environments?projectKey=simple-demo")
             .await
             .contains(&"dev".to_string())
     );
@@ -811,7 +748,7 @@ async fn deleting_a_test_environment_needs_is_delete() {
 
     assert_success("zadig.deleteTestEnvironment", &deleted);
     assert!(
-        !api.env_keys("/openapi/environments?projectKey=simple-demo")
+        !env_keys(&api, "/openapi/environments?projectKey=simple-demo")
             .await
             .contains(&"dev".to_string())
     );
@@ -825,7 +762,7 @@ async fn deleting_a_test_environment_needs_is_delete() {
 
 #[tokio::test]
 async fn deleting_a_production_environment_removes_it() {
-    let api = Api::start().await;
+    let api = start().await;
 
     let got = api
         .delete("/openapi/environments/production/prod?projectKey=simple-demo")
@@ -833,9 +770,12 @@ async fn deleting_a_production_environment_removes_it() {
 
     assert_success("zadig.deleteProductionEnvironment", &got);
     assert!(
-        api.env_keys("/openapi/environments/production?projectKey=simple-demo")
-            .await
-            .is_empty()
+        env_keys(
+            &api,
+            "/openapi/environments/production?projectKey=simple-demo"
+        )
+        .await
+        .is_empty()
     );
 }
 
@@ -843,7 +783,7 @@ async fn deleting_a_production_environment_removes_it() {
 
 #[tokio::test]
 async fn adding_a_service_deploys_it_from_the_project_with_the_body_variables() {
-    let api = Api::start().await;
+    let api = start().await;
     let body = json!({"env_key": "prod", "service_list": [{"service_name": "service2", "variable_kvs": [{"key": "cpuLimit", "use_global_variable": true}, {"key": "env1", "value": "live"}]}]});
 
     let got = api
@@ -875,7 +815,7 @@ async fn adding_a_service_deploys_it_from_the_project_with_the_body_variables() 
 
 #[tokio::test]
 async fn adding_services_to_a_test_environment_updates_deployed_ones() {
-    let api = Api::start().await;
+    let api = start().await;
     let body = json!({"env_key": "dev", "service_list": [{"service_name": "service2", "variable_kvs": [{"key": "env1", "value": "again"}]}]});
 
     let got = api
@@ -898,7 +838,7 @@ async fn adding_services_to_a_test_environment_updates_deployed_ones() {
 
 #[tokio::test]
 async fn adding_an_unknown_service_or_to_the_other_kind_is_rejected_and_changes_nothing() {
-    let api = Api::start().await;
+    let api = start().await;
     let unknown = json!({"env_key": "prod", "service_list": [{"service_name": "service2"}, {"service_name": "nope"}]});
     let via_test_route = json!({"env_key": "prod", "service_list": [{"service_name": "service2"}]});
 
@@ -928,15 +868,18 @@ async fn adding_an_unknown_service_or_to_the_other_kind_is_rejected_and_changes_
         "prod",
     );
     assert_eq!(
-        api.service_names("/openapi/environments/production/prod?projectKey=simple-demo")
-            .await,
+        service_names(
+            &api,
+            "/openapi/environments/production/prod?projectKey=simple-demo"
+        )
+        .await,
         ["redis", "service1"]
     );
 }
 
 #[tokio::test]
 async fn updating_service_variables_shows_in_the_environment_detail() {
-    let api = Api::start().await;
+    let api = start().await;
     let body = json!({"service_list": [{"service_name": "service2", "variable_kvs": [{"key": "env1", "value": "changed"}]}]});
 
     let test = api
@@ -969,7 +912,7 @@ async fn updating_service_variables_shows_in_the_environment_detail() {
 
 #[tokio::test]
 async fn updating_an_undeployed_service_or_using_an_unknown_global_is_rejected() {
-    let api = Api::start().await;
+    let api = start().await;
     let path = "/openapi/environments/dev/services?projectKey=simple-demo";
     let undeployed = json!({"service_list": [{"service_name": "service2", "variable_kvs": [{"key": "env1", "value": "x"}]}, {"service_name": "nope"}]});
     let dangling = json!({"service_list": [{"service_name": "service2", "variable_kvs": [{"key": "memLimit", "use_global_variable": true}]}]});
@@ -1001,7 +944,7 @@ async fn updating_an_undeployed_service_or_using_an_unknown_global_is_rejected()
 
 #[tokio::test]
 async fn deleting_services_removes_them_and_unknown_names_change_nothing() {
-    let api = Api::start().await;
+    let api = start().await;
     let path = "/openapi/environments/service/yaml?projectKey=simple-demo";
 
     let unknown = api
@@ -1017,7 +960,7 @@ async fn deleting_services_removes_them_and_unknown_names_change_nothing() {
         "nope",
     );
     assert!(
-        api.service_names("/openapi/environments/dev?projectKey=simple-demo")
+        service_names(&api, "/openapi/environments/dev?projectKey=simple-demo")
             .await
             .contains(&"worker".to_string())
     );
@@ -1028,7 +971,7 @@ async fn deleting_services_removes_them_and_unknown_names_change_nothing() {
 
     assert_success("zadig.deleteTestEnvironmentServices", &deleted);
     assert!(
-        !api.service_names("/openapi/environments/dev?projectKey=simple-demo")
+        !service_names(&api, "/openapi/environments/dev?projectKey=simple-demo")
             .await
             .contains(&"worker".to_string())
     );
@@ -1036,7 +979,7 @@ async fn deleting_services_removes_them_and_unknown_names_change_nothing() {
 
 #[tokio::test]
 async fn deleting_production_services_removes_them() {
-    let api = Api::start().await;
+    let api = start().await;
 
     let got = api
         .delete_with(
@@ -1047,15 +990,18 @@ async fn deleting_production_services_removes_them() {
 
     assert_success("zadig.deleteProductionEnvironmentServices", &got);
     assert_eq!(
-        api.service_names("/openapi/environments/production/prod?projectKey=simple-demo")
-            .await,
+        service_names(
+            &api,
+            "/openapi/environments/production/prod?projectKey=simple-demo"
+        )
+        .await,
         ["service1"]
     );
 }
 
 #[tokio::test]
 async fn service_detail_shows_workloads_pods_and_endpoints() {
-    let api = Api::start().await;
+    let api = start().await;
 
     let got = api
         .get("/openapi/environments/dev/services/service1?projectKey=simple-demo")
@@ -1085,7 +1031,7 @@ async fn service_detail_shows_workloads_pods_and_endpoints() {
 
 #[tokio::test]
 async fn service_detail_filters_by_workload_type_and_shows_cron_jobs_apart() {
-    let api = Api::start().await;
+    let api = start().await;
 
     let filtered = api.read("/openapi/environments/dev/services/service1?projectKey=simple-demo&workLoadtype=StatefulSet").await;
     let cron = api
@@ -1116,7 +1062,7 @@ async fn service_detail_filters_by_workload_type_and_shows_cron_jobs_apart() {
 
 #[tokio::test]
 async fn an_unknown_service_detail_is_a_500() {
-    let api = Api::start().await;
+    let api = start().await;
 
     let got = api
         .get("/openapi/environments/dev/services/nope?projectKey=simple-demo")
@@ -1129,7 +1075,7 @@ async fn an_unknown_service_detail_is_a_500() {
 
 #[tokio::test]
 async fn updating_a_global_variable_reaches_the_services_that_use_it() {
-    let api = Api::start().await;
+    let api = start().await;
 
     let got = api
         .put(
@@ -1166,7 +1112,7 @@ async fn updating_a_global_variable_reaches_the_services_that_use_it() {
 
 #[tokio::test]
 async fn updating_production_global_variables_reaches_production_services() {
-    let api = Api::start().await;
+    let api = start().await;
 
     let got = api
         .put(
@@ -1196,7 +1142,7 @@ async fn updating_production_global_variables_reaches_production_services() {
 
 #[tokio::test]
 async fn updating_an_unknown_global_variable_is_rejected_and_changes_nothing() {
-    let api = Api::start().await;
+    let api = start().await;
     let path = "/openapi/environments/dev/variable?projectKey=simple-demo";
 
     let got = api.put(path, json!({"global_variables": [{"key": "cpuLimit", "value": "1m"}, {"key": "nope", "value": "x"}]})).await;
@@ -1212,7 +1158,7 @@ async fn updating_an_unknown_global_variable_is_rejected_and_changes_nothing() {
 
 #[tokio::test]
 async fn environment_configs_are_listed_by_type() {
-    let api = Api::start().await;
+    let api = start().await;
 
     let all = api
         .get("/openapi/environments/dev/envcfgs?projectKey=simple-demo")
@@ -1241,7 +1187,7 @@ async fn environment_configs_are_listed_by_type() {
 
 #[tokio::test]
 async fn an_invalid_config_type_is_a_400_naming_it() {
-    let api = Api::start().await;
+    let api = start().await;
 
     let got = api
         .get("/openapi/environments/dev/envcfgs?projectKey=simple-demo&type=Deployment")
@@ -1252,7 +1198,7 @@ async fn an_invalid_config_type_is_a_400_naming_it() {
 
 #[tokio::test]
 async fn a_config_detail_sits_under_the_key_of_its_type() {
-    let api = Api::start().await;
+    let api = start().await;
 
     let config_map = api
         .get("/openapi/environments/dev/envcfg/game-demo?projectKey=simple-demo")
@@ -1276,7 +1222,7 @@ async fn a_config_detail_sits_under_the_key_of_its_type() {
 
 #[tokio::test]
 async fn creating_a_config_makes_it_listed_and_a_duplicate_is_rejected() {
-    let api = Api::start().await;
+    let api = start().await;
     let body = json!({"name": "app-secret", "common_env_cfg_type": "Secret", "yaml_data": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app-secret\n"});
 
     let created = api
@@ -1311,7 +1257,7 @@ async fn creating_a_config_makes_it_listed_and_a_duplicate_is_rejected() {
 
 #[tokio::test]
 async fn creating_a_production_config_keeps_it_out_of_test_environments() {
-    let api = Api::start().await;
+    let api = start().await;
     let body = json!({"name": "prod-only", "common_env_cfg_type": "ConfigMap", "yaml_data": "kind: ConfigMap\n"});
 
     let got = api
@@ -1356,7 +1302,7 @@ async fn creating_a_production_config_keeps_it_out_of_test_environments() {
 
 #[tokio::test]
 async fn updating_a_config_replaces_its_yaml() {
-    let api = Api::start().await;
+    let api = start().await;
     let yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: game-demo\ndata:\n  player_initial_lives: \"5\"\n";
 
     let got = api.put("/openapi/environments/envcfgs?projectKey=simple-demo", json!({"name": "game-demo", "env_key": "dev", "common_env_cfg_type": "ConfigMap", "yaml_data": yaml})).await;
@@ -1378,7 +1324,7 @@ async fn updating_a_config_replaces_its_yaml() {
 
 #[tokio::test]
 async fn deleting_a_config_needs_its_type() {
-    let api = Api::start().await;
+    let api = start().await;
     let path = "/openapi/environments/dev/envcfg/game-demo?projectKey=simple-demo";
 
     let without_type = api.delete(path).await;
@@ -1421,7 +1367,7 @@ async fn deleting_a_config_needs_its_type() {
 
 #[tokio::test]
 async fn deleting_a_production_config_removes_only_that_one() {
-    let api = Api::start().await;
+    let api = start().await;
 
     let without_type = api
         .delete("/openapi/environments/production/prod/envcfg/redis-data?projectKey=simple-demo")
@@ -1451,13 +1397,13 @@ fn scale_body(env: &str, name: &str, kind: &str, replicas: Value) -> Value {
     json!({"project_key": PROJECT, "env_key": env, "workload_name": name, "workload_type": kind, "target_replicas": replicas})
 }
 
-async fn replicas(api: &Api, service_path: &str) -> Value {
+async fn replicas(api: &TestMock, service_path: &str) -> Value {
     api.read(service_path).await["scales"][0]["replicas"].clone()
 }
 
 #[tokio::test]
 async fn scaling_a_workload_shows_the_new_replicas_and_records_an_event() {
-    let api = Api::start().await;
+    let api = start().await;
     let service = "/openapi/environments/dev/services/service1?projectKey=simple-demo";
 
     let got = api
@@ -1474,7 +1420,7 @@ async fn scaling_a_workload_shows_the_new_replicas_and_records_an_event() {
         detail["scales"][0]["pods"].as_array().map(Vec::len),
         Some(3)
     );
-    let events = api.events("dev", "service1", "Deployment").await;
+    let events = kube_events(&api, "dev", "service1", "Deployment").await;
     assert_eq!(events.as_array().map(Vec::len), Some(1));
     assert_eq!(events[0]["reason"], "ScalingReplicaSet");
     assert!(
@@ -1487,7 +1433,7 @@ async fn scaling_a_workload_shows_the_new_replicas_and_records_an_event() {
 
 #[tokio::test]
 async fn scaling_reaches_production_environments_and_zero_replicas() {
-    let api = Api::start().await;
+    let api = start().await;
 
     let got = api
         .post(
@@ -1504,83 +1450,36 @@ async fn scaling_reaches_production_environments_and_zero_replicas() {
     assert_eq!(detail["scales"][0]["pods"], json!([]));
 }
 
+#[rstest]
+#[case::lowercase_workload_type(scale_body("dev", "service1", "deployment", json!(2)), 400, "workload_type")]
+#[case::negative_replicas(scale_body("dev", "service1", "Deployment", json!(-1)), 400, "target_replicas")]
+#[case::fractional_replicas(scale_body("dev", "service1", "Deployment", json!(1.5)), 400, "target_replicas")]
+#[case::replicas_over_i32(scale_body("dev", "service1", "Deployment", json!(99_999_999_999u64)), 400, "target_replicas")]
+#[case::replicas_1e300(scale_body("dev", "service1", "Deployment", json!(1e300)), 400, "target_replicas")]
+#[case::workload_of_another_type(scale_body("dev", "service1", "StatefulSet", json!(2)), 6081, "service1")]
+#[case::unknown_environment(scale_body("nope", "service1", "Deployment", json!(2)), 6081, "nope")]
 #[tokio::test]
-async fn scaling_rejects_a_wrong_type_negative_or_huge_replicas_and_changes_nothing() {
-    let api = Api::start().await;
+async fn scaling_rejects_a_wrong_type_negative_or_huge_replicas_and_changes_nothing(
+    #[case] body: Value,
+    #[case] code: u64,
+    #[case] needle: &str,
+) {
+    let api = start().await;
     let service = "/openapi/environments/dev/services/service1?projectKey=simple-demo";
-    let cases = [
-        (
-            scale_body("dev", "service1", "deployment", json!(2)),
-            400,
-            "workload_type",
-        ),
-        (
-            scale_body("dev", "service1", "Deployment", json!(-1)),
-            400,
-            "target_replicas",
-        ),
-        (
-            scale_body("dev", "service1", "Deployment", json!(1.5)),
-            400,
-            "target_replicas",
-        ),
-        (
-            scale_body("dev", "service1", "Deployment", json!(99_999_999_999u64)),
-            400,
-            "target_replicas",
-        ),
-        (
-            scale_body("dev", "service1", "Deployment", json!(1e300)),
-            400,
-            "target_replicas",
-        ),
-        (
-            scale_body("dev", "service1", "StatefulSet", json!(2)),
-            6081,
-            "service1",
-        ),
-        (
-            scale_body("nope", "service1", "Deployment", json!(2)),
-            6081,
-            "nope",
-        ),
-    ];
 
-    for (body, code, needle) in cases {
-        let got = api.post("/openapi/environments/scale", body.clone()).await;
-        assert_eq!(got.status, 400, "{body}: {}", got.text);
-        let error = got.json();
-        assert_eq!(error["code"], code, "{body}: {error}");
-        assert!(
-            error["description"]
-                .as_str()
-                .unwrap_or_default()
-                .contains(needle),
-            "{body}: {error}"
-        );
-        assert_conforms("zadig.scaleWorkload", &got);
-    }
+    let got = api.post("/openapi/environments/scale", body).await;
+
+    assert_bad_request("zadig.scaleWorkload", &got, code, needle);
     assert_eq!(replicas(&api, service).await, 1);
-    assert_eq!(api.events("dev", "service1", "Deployment").await, json!([]));
-}
-
-#[tokio::test]
-async fn scale_validation_errors_name_the_field() {
-    let api = Api::start().await;
-
-    let got = api
-        .post(
-            "/openapi/environments/scale",
-            scale_body("dev", "service1", "deployment", json!(2)),
-        )
-        .await;
-
-    assert_bad_request("zadig.scaleWorkload", &got, 400, "workload_type");
+    assert_eq!(
+        kube_events(&api, "dev", "service1", "Deployment").await,
+        json!([])
+    );
 }
 
 #[tokio::test]
 async fn restarting_a_service_records_an_event() {
-    let api = Api::start().await;
+    let api = start().await;
 
     let test = api
         .post(
@@ -1598,46 +1497,39 @@ async fn restarting_a_service_records_an_event() {
     assert_success("zadig.restartTestEnvironmentService", &test);
     assert_success("zadig.restartProductionEnvironmentService", &production);
     assert_eq!(
-        api.events("dev", "service1", "Deployment").await[0]["reason"],
+        kube_events(&api, "dev", "service1", "Deployment").await[0]["reason"],
         "Restarted"
     );
     assert_eq!(
-        api.events("prod", "redis", "StatefulSet").await[0]["reason"],
+        kube_events(&api, "prod", "redis", "StatefulSet").await[0]["reason"],
         "Restarted"
     );
 }
 
+#[rstest]
+#[case::production_service_through_the_test_route(
+    "zadig.restartTestEnvironmentService",
+    "/openapi/environments/prod/service/service1/restart?projectKey=simple-demo",
+    "prod"
+)]
+#[case::unknown_service(
+    "zadig.restartProductionEnvironmentService",
+    "/openapi/environments/production/prod/service/nope/restart?projectKey=simple-demo",
+    "nope"
+)]
 #[tokio::test]
-async fn restarting_a_service_of_the_other_kind_or_unknown_is_rejected() {
-    let api = Api::start().await;
+async fn restarting_a_service_of_the_other_kind_or_unknown_is_rejected(
+    #[case] operation: &str,
+    #[case] path: &str,
+    #[case] needle: &str,
+) {
+    let api = start().await;
 
-    let wrong_kind = api
-        .post(
-            "/openapi/environments/prod/service/service1/restart?projectKey=simple-demo",
-            json!({}),
-        )
-        .await;
-    let unknown = api
-        .post(
-            "/openapi/environments/production/prod/service/nope/restart?projectKey=simple-demo",
-            json!({}),
-        )
-        .await;
+    let got = api.post(path, json!({})).await;
 
-    assert_bad_request(
-        "zadig.restartTestEnvironmentService",
-        &wrong_kind,
-        6080,
-        "prod",
-    );
-    assert_bad_request(
-        "zadig.restartProductionEnvironmentService",
-        &unknown,
-        6080,
-        "nope",
-    );
+    assert_bad_request(operation, &got, 6080, needle);
     assert_eq!(
-        api.events("prod", "service1", "Deployment").await,
+        kube_events(&api, "prod", "service1", "Deployment").await,
         json!([])
     );
 }
@@ -1648,7 +1540,7 @@ fn image_body(env: &str, service: &str, container: &str, image: &str) -> Value {
 
 #[tokio::test]
 async fn a_deployment_image_update_reads_the_environment_from_the_body() {
-    let api = Api::start().await;
+    let api = start().await;
     let image = "koderover.tencentcloudcr.com/test/service1:20240301-7-main";
 
     let got = api
@@ -1675,7 +1567,7 @@ async fn a_deployment_image_update_reads_the_environment_from_the_body() {
         image
     );
     assert_eq!(
-        api.events("dev", "service1", "Deployment").await[0]["reason"],
+        kube_events(&api, "dev", "service1", "Deployment").await[0]["reason"],
         "ImageUpdated"
     );
     let prod = api
@@ -1686,7 +1578,7 @@ async fn a_deployment_image_update_reads_the_environment_from_the_body() {
 
 #[tokio::test]
 async fn statefulset_and_cronjob_images_update_through_their_routes() {
-    let api = Api::start().await;
+    let api = start().await;
 
     let statefulset = api
         .post(
@@ -1715,7 +1607,7 @@ async fn statefulset_and_cronjob_images_update_through_their_routes() {
         "cleanup:2.0.0"
     );
     assert_eq!(
-        api.events("dev", "cleanup", "CronJob")
+        kube_events(&api, "dev", "cleanup", "CronJob")
             .await
             .as_array()
             .map(Vec::len),
@@ -1723,32 +1615,35 @@ async fn statefulset_and_cronjob_images_update_through_their_routes() {
     );
 }
 
+#[rstest]
+#[case::wrong_kind(
+    "zadig.updateDeploymentImage",
+    "/openapi/environments/image/deployment/dev",
+    image_body("dev", "redis", "redis", "redis:8"),
+    6082,
+    "redis"
+)]
+#[case::wrong_container(
+    "zadig.updateDeploymentImage",
+    "/openapi/environments/image/deployment/dev",
+    image_body("dev", "service1", "sidecar", "x:1"),
+    6082,
+    "sidecar"
+)]
+#[case::image_not_a_string("zadig.updateCronJobImage", "/openapi/environments/image/cronjob/dev", with(image_body("dev", "cleanup", "cleanup", ""), "/image", json!(7)), 400, "image")]
 #[tokio::test]
-async fn an_image_update_for_the_wrong_kind_or_container_is_rejected() {
-    let api = Api::start().await;
+async fn an_image_update_for_the_wrong_kind_or_container_is_rejected(
+    #[case] operation: &str,
+    #[case] path: &str,
+    #[case] body: Value,
+    #[case] code: u64,
+    #[case] needle: &str,
+) {
+    let api = start().await;
 
-    let wrong_kind = api
-        .post(
-            "/openapi/environments/image/deployment/dev",
-            image_body("dev", "redis", "redis", "redis:8"),
-        )
-        .await;
-    let wrong_container = api
-        .post(
-            "/openapi/environments/image/deployment/dev",
-            image_body("dev", "service1", "sidecar", "x:1"),
-        )
-        .await;
-    let not_a_string = api.post("/openapi/environments/image/cronjob/dev", json!({"product_name": PROJECT, "env_name": "dev", "service_name": "cleanup", "name": "cleanup", "container_name": "cleanup", "image": 7})).await;
+    let got = api.post(path, body).await;
 
-    assert_bad_request("zadig.updateDeploymentImage", &wrong_kind, 6082, "redis");
-    assert_bad_request(
-        "zadig.updateDeploymentImage",
-        &wrong_container,
-        6082,
-        "sidecar",
-    );
-    assert_bad_request("zadig.updateCronJobImage", &not_a_string, 400, "image");
+    assert_bad_request(operation, &got, code, needle);
     let redis = api
         .read("/openapi/environments/dev/services/redis?projectKey=simple-demo")
         .await;
@@ -1760,8 +1655,11 @@ async fn an_image_update_for_the_wrong_kind_or_container_is_rejected() {
 
 #[tokio::test]
 async fn kube_events_are_a_bare_array_for_one_object() {
-    let api = Api::start().await;
-    assert_eq!(api.events("dev", "service1", "Deployment").await, json!([]));
+    let api = start().await;
+    assert_eq!(
+        kube_events(&api, "dev", "service1", "Deployment").await,
+        json!([])
+    );
     api.post(
         "/openapi/environments/scale",
         scale_body("dev", "service1", "Deployment", json!(2)),
@@ -1796,14 +1694,14 @@ async fn kube_events_are_a_bare_array_for_one_object() {
     );
     assert_eq!(events.as_array().map(Vec::len), Some(1));
     assert_eq!(
-        api.events("dev", "service1", "StatefulSet").await,
+        kube_events(&api, "dev", "service1", "StatefulSet").await,
         json!([])
     );
 }
 
 // ---------------------------------------------------------------- sub-environments
 
-async fn ready(api: &Api, op: &str) -> Value {
+async fn ready(api: &TestMock, op: &str) -> Value {
     let got = api
         .get(&format!(
             "/openapi/environments/dev/check/sharenv/{op}/ready?projectKey=simple-demo"
@@ -1815,7 +1713,7 @@ async fn ready(api: &Api, op: &str) -> Value {
 
 #[tokio::test]
 async fn the_workload_check_lists_workloads_without_a_k8s_service() {
-    let api = Api::start().await;
+    let api = start().await;
 
     let got = api
         .get("/openapi/environments/dev/check/workloads/k8services?projectKey=simple-demo")
@@ -1831,7 +1729,7 @@ async fn the_workload_check_lists_workloads_without_a_k8s_service() {
 
 #[tokio::test]
 async fn the_enable_check_is_ready_once_sub_environments_are_on_and_every_workload_has_a_service() {
-    let api = Api::start().await;
+    let api = start().await;
     assert_eq!(ready(&api, "enable").await["is_ready"], false);
 
     let enabled = api
@@ -1861,7 +1759,7 @@ async fn the_enable_check_is_ready_once_sub_environments_are_on_and_every_worklo
 
 #[tokio::test]
 async fn any_op_other_than_enable_is_checked_as_disable() {
-    let api = Api::start().await;
+    let api = start().await;
     assert_eq!(ready(&api, "disable").await["is_ready"], true);
     assert_eq!(ready(&api, "whatever").await, ready(&api, "disable").await);
 
@@ -1877,7 +1775,7 @@ async fn any_op_other_than_enable_is_checked_as_disable() {
 
 #[tokio::test]
 async fn disabling_sub_environments_makes_the_disable_check_ready_again() {
-    let api = Api::start().await;
+    let api = start().await;
     api.post(
         "/openapi/environments/dev/share/enable?projectKey=simple-demo",
         json!({}),
@@ -1896,27 +1794,33 @@ async fn disabling_sub_environments_makes_the_disable_check_ready_again() {
     );
 }
 
+#[rstest]
+#[case::enable("zadig.enableShareEnvironment", Method::POST, "/openapi/environments/prod/share/enable?projectKey=simple-demo", Body::Json(json!({})), Error::BadRequest(6076, "prod"))]
+#[case::workload_check(
+    "zadig.checkWorkloadK8sServices",
+    Method::GET,
+    "/openapi/environments/prod/check/workloads/k8services?projectKey=simple-demo",
+    Body::None,
+    Error::Internal(NO_DOCUMENTS)
+)]
 #[tokio::test]
-async fn sub_environments_are_for_test_environments_only() {
-    let api = Api::start().await;
+async fn sub_environments_are_for_test_environments_only(
+    #[case] operation: &str,
+    #[case] method: Method,
+    #[case] path: &str,
+    #[case] body: Body,
+    #[case] error: Error,
+) {
+    let api = start().await;
 
-    let enable = api
-        .post(
-            "/openapi/environments/prod/share/enable?projectKey=simple-demo",
-            json!({}),
-        )
-        .await;
-    let check = api
-        .get("/openapi/environments/prod/check/workloads/k8services?projectKey=simple-demo")
-        .await;
+    let got = api.call(method, path, body).await;
 
-    assert_bad_request("zadig.enableShareEnvironment", &enable, 6076, "prod");
-    assert_internal("zadig.checkWorkloadK8sServices", &check, NO_DOCUMENTS);
+    assert_error(operation, &got, error);
 }
 
 #[tokio::test]
 async fn portal_services_are_set_and_read_once_sub_environments_are_on() {
-    let api = Api::start().await;
+    let api = start().await;
     let path = "/openapi/environments/dev/share/portal/service1?projectKey=simple-demo";
     let servers =
         json!([{"host": "zcms-a-b1.8slan.com", "port_number": 80, "port_protocol": "HTTP"}]);
@@ -1942,34 +1846,34 @@ async fn portal_services_are_set_and_read_once_sub_environments_are_on() {
     );
 }
 
+#[rstest]
+#[case::set_for_an_unknown_service("zadig.setPortalService", Method::POST, "/openapi/environments/dev/share/portal/nope?projectKey=simple-demo", Body::Json(json!([])), Error::BadRequest(6079, "nope"))]
+#[case::get_for_an_unknown_service(
+    "zadig.getPortalService",
+    Method::GET,
+    "/openapi/environments/dev/share/portal/nope?projectKey=simple-demo",
+    Body::None,
+    Error::Internal(NO_DOCUMENTS)
+)]
+#[case::negative_port_number("zadig.setPortalService", Method::POST, "/openapi/environments/dev/share/portal/service1?projectKey=simple-demo", Body::Json(json!([{"host": "a", "port_number": -1, "port_protocol": "HTTP"}])), Error::BadRequest(400, "port_number"))]
 #[tokio::test]
-async fn a_portal_for_an_unknown_service_is_rejected() {
-    let api = Api::start().await;
+async fn a_portal_for_an_unknown_service_is_rejected(
+    #[case] operation: &str,
+    #[case] method: Method,
+    #[case] path: &str,
+    #[case] body: Body,
+    #[case] error: Error,
+) {
+    let api = start().await;
     api.post(
         "/openapi/environments/dev/share/enable?projectKey=simple-demo",
         json!({}),
     )
     .await;
 
-    let set = api
-        .post(
-            "/openapi/environments/dev/share/portal/nope?projectKey=simple-demo",
-            json!([]),
-        )
-        .await;
-    let get = api
-        .get("/openapi/environments/dev/share/portal/nope?projectKey=simple-demo")
-        .await;
-    let bad_port = api
-        .post(
-            "/openapi/environments/dev/share/portal/service1?projectKey=simple-demo",
-            json!([{"host": "a", "port_number": -1, "port_protocol": "HTTP"}]),
-        )
-        .await;
+    let got = api.call(method, path, body).await;
 
-    assert_bad_request("zadig.setPortalService", &set, 6079, "nope");
-    assert_internal("zadig.getPortalService", &get, NO_DOCUMENTS);
-    assert_bad_request("zadig.setPortalService", &bad_port, 400, "port_number");
+    assert_error(operation, &got, error);
 }
 
 // ---------------------------------------------------------------- logs (server-sent events)
@@ -1999,7 +1903,7 @@ fn parse_events(text: &str) -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn the_log_stream_sends_the_last_ten_lines_as_message_events() {
-    let api = Api::start().await;
+    let api = start().await;
     let response = api
         .request(Method::GET, &logs_path(POD, "service1", ""))
         .send()
@@ -2036,7 +1940,7 @@ async fn the_log_stream_sends_the_last_ten_lines_as_message_events() {
 
 #[tokio::test]
 async fn tails_chooses_how_many_lines_are_sent() {
-    let api = Api::start().await;
+    let api = start().await;
 
     let three = api.get(&logs_path(POD, "service1", "&tails=3")).await;
     let all = api.get(&logs_path(POD, "service1", "&tails=100")).await;
@@ -2063,52 +1967,52 @@ async fn tails_chooses_how_many_lines_are_sent() {
     assert_eq!(parse_events(&not_a_number.text).len(), 10);
 }
 
+#[rstest]
+#[case::unknown_pod(logs_path("nope-pod", "service1", ""))]
+#[case::unknown_container(logs_path(POD, "nope", ""))]
+#[case::pod_of_another_environment(format!("/openapi/logs/sse/pods/{POD}/containers/service1?projectKey=simple-demo&envName=prod"))]
+#[case::unknown_project(format!("/openapi/logs/sse/pods/{POD}/containers/service1?projectKey=nope&envName=dev"))]
+#[case::missing_project(format!("/openapi/logs/sse/pods/{POD}/containers/service1?envName=dev"))]
 #[tokio::test]
-async fn an_unknown_environment_pod_or_container_closes_the_stream_without_events() {
-    let api = Api::start().await;
-    let paths = [
-        logs_path("nope-pod", "service1", ""),
-        logs_path(POD, "nope", ""),
-        format!(
-            "/openapi/logs/sse/pods/{POD}/containers/service1?projectKey=simple-demo&envName=prod"
-        ),
-        format!("/openapi/logs/sse/pods/{POD}/containers/service1?projectKey=nope&envName=dev"),
-        format!("/openapi/logs/sse/pods/{POD}/containers/service1?envName=dev"),
-    ];
+async fn an_unknown_environment_pod_or_container_closes_the_stream_without_events(
+    #[case] path: String,
+) {
+    let api = start().await;
 
-    for path in paths {
-        let got = api.get(&path).await;
-        assert_eq!(got.status, 200, "{path}");
-        assert_eq!(
-            got.content_type.as_deref(),
-            Some("text/event-stream"),
-            "{path}"
-        );
-        assert_eq!(got.text, "", "{path}");
-        assert_conforms("zadig.streamContainerLogs", &got);
-    }
+    let got = api.get(&path).await;
+
+    assert_eq!(got.status, 200, "{path}");
+    assert_eq!(
+        got.content_type.as_deref(),
+        Some("text/event-stream"),
+        "{path}"
+    );
+    assert_eq!(got.text, "", "{path}");
+    assert_conforms("zadig.streamContainerLogs", &got);
 }
 
+#[rstest]
+#[case::a_word("yesterday")]
+#[case::too_many_hours("99999999999999999999h")]
 #[tokio::test]
-async fn an_invalid_since_is_a_400_json_error_before_the_stream() {
-    let api = Api::start().await;
+async fn an_invalid_since_is_a_400_json_error_before_the_stream(#[case] since: &str) {
+    let api = start().await;
 
-    for since in ["yesterday", "99999999999999999999h"] {
-        let got = api
-            .get(&logs_path(POD, "service1", &format!("&since={since}")))
-            .await;
-        assert_bad_request(
-            "zadig.streamContainerLogs",
-            &got,
-            400,
-            &format!("invalid duration \"{since}\""),
-        );
-    }
+    let got = api
+        .get(&logs_path(POD, "service1", &format!("&since={since}")))
+        .await;
+
+    assert_bad_request(
+        "zadig.streamContainerLogs",
+        &got,
+        400,
+        &format!("invalid duration \"{since}\""),
+    );
 }
 
 #[tokio::test]
 async fn scaling_down_removes_a_pod_and_its_log_stream() {
-    let api = Api::start().await;
+    let api = start().await;
     api.post(
         "/openapi/environments/scale",
         scale_body("dev", "service1", "Deployment", json!(0)),

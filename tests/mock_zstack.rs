@@ -2,9 +2,11 @@
 
 mod support;
 
+use reqwest::Method;
+use rstest::rstest;
 use serde_json::{Value, json};
-use support::{Got, assert_conforms, client, send, start_mock};
-use vouch::mock::{DEFAULT_TOKEN, MockServer};
+use support::{Got, TestMock, Vendor, assert_conforms};
+use vouch::mock::DEFAULT_TOKEN;
 
 const OP: &str = "zstack.getVipUsedPorts";
 /// Fixture VIP with TCP ports 100, 200-202, 204, 1000 and UDP port 53.
@@ -14,21 +16,24 @@ const GAME_VIP: &str = "4f5f926580f4452a897b05b8f99e67ec";
 /// Fixture VIP with no used port.
 const IDLE_VIP: &str = "771a6f6fae9d49dca26ae309d137549e";
 
-fn used_ports_url(mock: &MockServer, uuid: &str, query: &str) -> String {
-    format!("{}/zstack/v1/vips/{uuid}/usedports{query}", mock.url())
+async fn start() -> TestMock {
+    TestMock::start(Vendor::Zstack).await
 }
 
-async fn get_with_auth(mock: &MockServer, uuid: &str, query: &str, authorization: &str) -> Got {
-    send(
-        client()
-            .get(used_ports_url(mock, uuid, query))
-            .header("authorization", authorization),
-    )
-    .await
+fn used_ports_path(uuid: &str, query: &str) -> String {
+    format!("/zstack/v1/vips/{uuid}/usedports{query}")
 }
 
-async fn get_used_ports(mock: &MockServer, uuid: &str, query: &str) -> Got {
-    get_with_auth(mock, uuid, query, &format!("OAuth {DEFAULT_TOKEN}")).await
+/// GET usedports with the session.
+async fn get_used_ports(mock: &TestMock, uuid: &str, query: &str) -> Got {
+    mock.get(&used_ports_path(uuid, query)).await
+}
+
+/// GET usedports of the web VIP over TCP with this `Authorization` header, or none.
+async fn get_with_auth(mock: &TestMock, authorization: Option<&str>) -> Got {
+    let path = used_ports_path(WEB_VIP, "?protocol=TCP");
+    mock.send(mock.authorized_as(Method::GET, &path, authorization))
+        .await
 }
 
 fn used_ports(got: &Got) -> Value {
@@ -62,7 +67,7 @@ fn assert_plain_text(got: &Got, status: u16, text: &str) {
 
 #[tokio::test]
 async fn tcp_used_ports_are_strings_with_ranges_expanded_one_port_per_entry() {
-    let mock = start_mock().await;
+    let mock = start().await;
 
     let got = get_used_ports(&mock, WEB_VIP, "?protocol=TCP").await;
 
@@ -76,7 +81,7 @@ async fn tcp_used_ports_are_strings_with_ranges_expanded_one_port_per_entry() {
 
 #[tokio::test]
 async fn each_protocol_lists_its_own_ranges_sorted_by_first_port() {
-    let mock = start_mock().await;
+    let mock = start().await;
 
     let udp = get_used_ports(&mock, GAME_VIP, "?protocol=UDP").await;
     let tcp = get_used_ports(&mock, GAME_VIP, "?protocol=TCP").await;
@@ -89,7 +94,7 @@ async fn each_protocol_lists_its_own_ranges_sorted_by_first_port() {
 
 #[tokio::test]
 async fn a_vip_with_no_used_port_gives_an_empty_list() {
-    let mock = start_mock().await;
+    let mock = start().await;
 
     let got = get_used_ports(&mock, IDLE_VIP, "?protocol=TCP").await;
 
@@ -100,7 +105,7 @@ async fn a_vip_with_no_used_port_gives_an_empty_list() {
 
 #[tokio::test]
 async fn system_and_user_tags_are_accepted_and_change_nothing() {
-    let mock = start_mock().await;
+    let mock = start().await;
 
     let got = get_used_ports(
         &mock,
@@ -113,48 +118,27 @@ async fn system_and_user_tags_are_accepted_and_change_nothing() {
     assert_eq!(used_ports(&got), json!(["53"]));
 }
 
+#[rstest]
+#[case::lowercase_protocol("?protocol=tcp", "but tcp found")]
+#[case::protocol_other_than_tcp_or_udp("?protocol=ICMP", "but ICMP found")]
+#[case::missing_protocol("", "is mandatory, can not be null")]
 #[tokio::test]
-async fn lowercase_protocol_is_an_invalid_argument_naming_protocol() {
-    let mock = start_mock().await;
+async fn a_bad_protocol_is_an_invalid_argument_naming_protocol(
+    #[case] query: &str,
+    #[case] details_end: &str,
+) {
+    let mock = start().await;
 
-    let got = get_used_ports(&mock, WEB_VIP, "?protocol=tcp").await;
+    let got = get_used_ports(&mock, WEB_VIP, query).await;
 
     assert_api_error(&got, "SYS.1007", "field[protocol]");
-    assert_eq!(
-        got.json()["error"]["description"],
-        "One or more API argument is invalid"
-    );
+    let error = &got.json()["error"];
+    assert_eq!(error["description"], "One or more API argument is invalid");
     assert!(
-        got.json()["error"]["details"]
+        error["details"]
             .as_str()
             .unwrap_or_default()
-            .ends_with("but tcp found"),
-        "{}",
-        got.text
-    );
-}
-
-#[tokio::test]
-async fn a_protocol_other_than_tcp_or_udp_is_an_invalid_argument() {
-    let mock = start_mock().await;
-
-    let got = get_used_ports(&mock, WEB_VIP, "?protocol=ICMP").await;
-
-    assert_api_error(&got, "SYS.1007", "field[protocol]");
-}
-
-#[tokio::test]
-async fn a_missing_protocol_is_an_invalid_argument_naming_protocol() {
-    let mock = start_mock().await;
-
-    let got = get_used_ports(&mock, WEB_VIP, "").await;
-
-    assert_api_error(&got, "SYS.1007", "field[protocol]");
-    assert!(
-        got.json()["error"]["details"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("is mandatory"),
+            .ends_with(details_end),
         "{}",
         got.text
     );
@@ -162,7 +146,7 @@ async fn a_missing_protocol_is_an_invalid_argument_naming_protocol() {
 
 #[tokio::test]
 async fn a_repeated_protocol_is_refused_by_the_rest_layer_in_plain_text() {
-    let mock = start_mock().await;
+    let mock = start().await;
 
     let got = get_used_ports(&mock, WEB_VIP, "?protocol=TCP&protocol=UDP").await;
 
@@ -176,7 +160,7 @@ async fn a_repeated_protocol_is_refused_by_the_rest_layer_in_plain_text() {
 
 #[tokio::test]
 async fn an_unknown_vip_uuid_is_resource_not_found() {
-    let mock = start_mock().await;
+    let mock = start().await;
     let unknown = "0123456789abcdef0123456789abcdef";
 
     let got = get_used_ports(&mock, unknown, "?protocol=TCP").await;
@@ -188,75 +172,49 @@ async fn an_unknown_vip_uuid_is_resource_not_found() {
     );
 }
 
+#[rstest]
+#[case::missing_header(None, "missing header 'Authorization'")]
+#[case::bearer_scheme(Some(format!("Bearer {DEFAULT_TOKEN}")), "Authorization type must be 'OAuth'")]
+#[case::lowercase_oauth_scheme(Some(format!("oauth {DEFAULT_TOKEN}")), "Authorization type must be 'OAuth'")]
+#[case::no_scheme(Some(DEFAULT_TOKEN.to_string()), "Authorization type must be 'OAuth'")]
 #[tokio::test]
-async fn a_missing_authorization_header_is_a_plain_text_400() {
-    let mock = start_mock().await;
+async fn an_authorization_header_missing_or_not_oauth_is_a_plain_text_400(
+    #[case] authorization: Option<String>,
+    #[case] text: &str,
+) {
+    let mock = start().await;
 
-    let got = send(client().get(used_ports_url(&mock, WEB_VIP, "?protocol=TCP"))).await;
+    let got = get_with_auth(&mock, authorization.as_deref()).await;
 
-    assert_plain_text(&got, 400, "missing header 'Authorization'");
+    assert_plain_text(&got, 400, text);
     assert_conforms(OP, &got);
 }
 
 #[tokio::test]
-async fn another_scheme_than_oauth_is_a_plain_text_400() {
-    let mock = start_mock().await;
-
-    for authorization in [
-        format!("Bearer {DEFAULT_TOKEN}"),
-        format!("oauth {DEFAULT_TOKEN}"),
-        DEFAULT_TOKEN.to_string(),
-    ] {
-        let got = get_with_auth(&mock, WEB_VIP, "?protocol=TCP", &authorization).await;
-
-        assert_plain_text(&got, 400, "Authorization type must be 'OAuth'");
-        assert_conforms(OP, &got);
-    }
-}
-
-#[tokio::test]
 async fn an_unknown_oauth_session_is_503_id_1001() {
-    let mock = start_mock().await;
+    let mock = start().await;
 
-    let got = get_with_auth(
-        &mock,
-        WEB_VIP,
-        "?protocol=TCP",
-        "OAuth e7b86195e5f74c698dc5d0521b0ad25d",
-    )
-    .await;
+    let got = get_with_auth(&mock, Some("OAuth e7b86195e5f74c698dc5d0521b0ad25d")).await;
 
     assert_api_error(&got, "ID.1001", "Session expired");
 }
 
 #[tokio::test]
 async fn the_session_is_read_with_surrounding_spaces_trimmed() {
-    let mock = start_mock().await;
+    let mock = start().await;
 
-    let got = get_with_auth(
-        &mock,
-        WEB_VIP,
-        "?protocol=TCP",
-        &format!("OAuth   {DEFAULT_TOKEN}  "),
-    )
-    .await;
+    let got = get_with_auth(&mock, Some(&format!("OAuth   {DEFAULT_TOKEN}  "))).await;
 
     assert_eq!(got.status, 200, "{}", got.text);
 }
 
 #[tokio::test]
 async fn an_unknown_route_under_zstack_is_a_plain_text_404() {
-    let mock = start_mock().await;
+    let mock = start().await;
 
-    let got = send(
-        client()
-            .get(format!(
-                "{}/zstack/v1/vips/{WEB_VIP}/unusedports",
-                mock.url()
-            ))
-            .header("authorization", format!("OAuth {DEFAULT_TOKEN}")),
-    )
-    .await;
+    let got = mock
+        .get(&format!("/zstack/v1/vips/{WEB_VIP}/unusedports"))
+        .await;
 
     assert_plain_text(
         &got,
@@ -267,32 +225,20 @@ async fn an_unknown_route_under_zstack_is_a_plain_text_404() {
 
 #[tokio::test]
 async fn a_wrong_method_is_405_allowing_get() {
-    let mock = start_mock().await;
+    let mock = start().await;
 
-    let got = send(
-        client()
-            .delete(used_ports_url(&mock, WEB_VIP, "?protocol=TCP"))
-            .header("authorization", format!("OAuth {DEFAULT_TOKEN}")),
-    )
-    .await;
+    let got = mock
+        .delete(&used_ports_path(WEB_VIP, "?protocol=TCP"))
+        .await;
 
     assert_eq!(got.status, 405, "{}", got.text);
-    assert_eq!(
-        got.headers.get("allow").and_then(|v| v.to_str().ok()),
-        Some("GET")
-    );
+    assert_eq!(got.header("allow"), Some("GET"));
 }
 
 #[tokio::test]
 async fn an_injected_503_fault_answers_a_zstack_error_body() {
-    let mock = start_mock().await;
-    let fault = send(
-        client()
-            .post(format!("{}/__vouch/faults", mock.url()))
-            .json(&json!({"operation": OP, "status": 503, "count": 1})),
-    )
-    .await;
-    assert_eq!(fault.status, 201, "{}", fault.text);
+    let mock = start().await;
+    mock.inject_fault(OP, 503).await;
 
     let got = get_used_ports(&mock, WEB_VIP, "?protocol=TCP").await;
 
