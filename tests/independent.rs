@@ -14,3 +14,5 @@
 mod harness;
 #[path = "independent/rainbond.rs"]
 mod rainbond;
+#[path = "independent/zstack.rs"]
+mod zstack;
