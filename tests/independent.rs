@@ -12,6 +12,8 @@
 
 #[path = "independent/harness.rs"]
 mod harness;
+#[path = "independent/huawei_apig.rs"]
+mod huawei_apig;
 #[path = "independent/rainbond.rs"]
 mod rainbond;
 #[path = "independent/zstack.rs"]
