@@ -10,6 +10,8 @@
 //! with one injected fault must make the run exit 1 with a finding on the
 //! operation the fault breaks.
 
+#[path = "independent/alaya_cci.rs"]
+mod alaya_cci;
 #[path = "independent/harness.rs"]
 mod harness;
 #[path = "independent/huawei_apig.rs"]
