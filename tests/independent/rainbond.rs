@@ -47,6 +47,8 @@ pub enum Fault {
     AuthNotChecked,
     /// The list answers the bare array of ports, as the document shows.
     Unwrapped,
+    /// The default alias puts a `_` between the service alias and the port.
+    AliasSeparated,
 }
 
 struct Component {
@@ -347,10 +349,17 @@ impl Rainbond {
                 return refusal(400, 20410, "invalid port alias", "端口别名格式错误");
             }
             Some(a) => a,
-            None => format!(
-                "{}{port}",
-                component.service_alias.to_uppercase().replace('-', "_")
-            ),
+            None => {
+                let separator = if self.is(Fault::AliasSeparated) {
+                    "_"
+                } else {
+                    ""
+                };
+                format!(
+                    "{}{separator}{port}",
+                    component.service_alias.to_uppercase().replace('-', "_")
+                )
+            }
         };
         let exists = component
             .ports
@@ -549,6 +558,7 @@ fn rainbond_suite_passes_against_an_independent_console() {
 #[case::duplicate_accepted(Fault::DuplicateAccepted, "rainbond.addPort")]
 #[case::auth_not_checked(Fault::AuthNotChecked, "rainbond.listPorts")]
 #[case::unwrapped(Fault::Unwrapped, "rainbond.listPorts")]
+#[case::alias_separated(Fault::AliasSeparated, "rainbond.addPort")]
 fn rainbond_fault_fails_the_suite(#[case] fault: Fault, #[case] operation: &str) {
     assert_fault_caught(SUITE, SPEC, Rainbond::new(fault), ACCESS_KEY, operation);
 }
