@@ -357,6 +357,12 @@ pub fn assert_suite_passes(suite: &str, spec: &str, vendor: impl Vendor, token: 
         run.shown()
     );
     assert_eq!(run.summary("passed"), suite_size(suite), "{}", run.shown());
+    assert!(run.findings().is_empty(), "{}", run.shown());
+    // The credential was sent (redacted in the report), so the fake's auth was really exercised.
+    assert!(
+        run.report_text.contains("[secret]"),
+        "no redacted credential in the report"
+    );
 }
 
 /// A fake with one fault fails the suite with a finding on `operation`.
