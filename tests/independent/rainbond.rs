@@ -49,6 +49,8 @@ pub enum Fault {
     Unwrapped,
     /// The default alias puts a `_` between the service alias and the port.
     AliasSeparated,
+    /// change_port_alias writes a new `k8s_service_name` to the renamed port only.
+    K8sNameNotShared,
 }
 
 struct Component {
@@ -177,7 +179,8 @@ impl Rainbond {
     /// A port as it goes on the wire.
     fn wire(&self, port: &Map<String, Value>, k8s_service_name: &str) -> Value {
         let mut port = port.clone();
-        port.insert("k8s_service_name".into(), json!(k8s_service_name));
+        port.entry("k8s_service_name")
+            .or_insert_with(|| json!(k8s_service_name));
         if self.is(Fault::RenamedField)
             && let Some(v) = port.remove("is_outer_service")
         {
@@ -518,7 +521,11 @@ impl Rainbond {
                     "服务名称不合法",
                 ));
             }
-            component.k8s_service_name = name.to_string();
+            if self.is(Fault::K8sNameNotShared) {
+                changed.insert("k8s_service_name".into(), json!(name));
+            } else {
+                component.k8s_service_name = name.to_string();
+            }
         }
         changed.insert("port_alias".into(), json!(alias));
         Ok(())
@@ -559,6 +566,7 @@ fn rainbond_suite_passes_against_an_independent_console() {
 #[case::auth_not_checked(Fault::AuthNotChecked, "rainbond.listPorts")]
 #[case::unwrapped(Fault::Unwrapped, "rainbond.listPorts")]
 #[case::alias_separated(Fault::AliasSeparated, "rainbond.addPort")]
+#[case::k8s_name_not_shared(Fault::K8sNameNotShared, "rainbond.listPorts")]
 fn rainbond_fault_fails_the_suite(#[case] fault: Fault, #[case] operation: &str) {
     assert_fault_caught(SUITE, SPEC, Rainbond::new(fault), ACCESS_KEY, operation);
 }
