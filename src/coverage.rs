@@ -74,7 +74,7 @@ pub fn measure(catalog: &Catalog, scenarios: &[Scenario]) -> CoverageReport {
             .expect
             .status
             .as_ref()
-            .map_or(Vec::new(), |s| s.codes());
+            .map_or(Vec::new(), |(s, _)| s.codes());
         for code in codes {
             exercised.insert((op.clone(), Some(code)));
         }

@@ -9,15 +9,20 @@
 //! compares the mock's answers with a live service's, and [`record`] turns
 //! live traffic into scenarios.
 
+pub mod atomic_file;
 pub mod check;
 pub mod coverage;
+pub mod exchange;
 pub mod fidelity;
 pub mod lint;
+pub mod media_type;
 pub mod mock;
 pub mod query;
 pub mod record;
+pub mod redact;
 pub mod report;
 pub mod runner;
+pub mod runtime;
 pub mod scenario;
 pub mod spec;
 pub mod suite;

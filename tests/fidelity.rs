@@ -278,7 +278,7 @@ fn a_declared_header_that_differs_is_named() {
         application/json: {schema: {type: array}}\n";
     let spec = vouch::spec::Spec::parse(Path::new("things.yaml"), spec).expect("spec parses");
     let op = &spec.operations[0];
-    let answer = |headers: &[(&str, &str)]| vouch::runner::Exchange {
+    let answer = |headers: &[(&str, &str)]| vouch::exchange::Exchange {
         method: "GET".into(),
         url: "http://127.0.0.1/things".into(),
         request_headers: Vec::new(),

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::write_atomic;
 use crate::fidelity::{Difference, FidelityReport, Kind, OperationScore, PairedStep, percent};
-use crate::runner::Exchange;
+use crate::exchange::Exchange;
 use crate::spec::document::child_pointer;
 
 /// Bodies nested deeper than this are shown as compact JSON.

@@ -9,10 +9,14 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use regex::Regex;
+
 use super::template::placeholders;
-use super::{Scenario, Step};
-use crate::check::select::Selector;
-use crate::spec::document::{Document, child_pointer};
+use super::{
+    BodyAssertion, Capture, Expect, HeaderExpectation, HeaderWant, Location, Pattern, Scenario,
+    Selector, SnapshotOption, StatusExpectation, Step,
+};
+use crate::spec::document::{Document, child_pointer, escape_token};
 use crate::spec::{Catalog, Method, ParameterLocation};
 
 /// A scenario file that cannot run, located Hurl-style.
@@ -72,9 +76,92 @@ struct RawScenario {
     tags: Vec<String>,
     #[serde(default)]
     variables: Map<String, Value>,
-    steps: Vec<Step>,
+    steps: Vec<RawStep>,
     #[serde(default)]
-    teardown: Vec<Step>,
+    teardown: Vec<RawStep>,
+}
+
+/// A step as written; [`check_step`] turns it into a typed [`Step`].
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    operation: Option<String>,
+    #[serde(default)]
+    method: Option<String>,
+    #[serde(default)]
+    path: Option<String>,
+    #[serde(default)]
+    params: Map<String, Value>,
+    #[serde(default)]
+    query: Map<String, Value>,
+    #[serde(default)]
+    headers: Map<String, Value>,
+    #[serde(default = "yes")]
+    auth: bool,
+    #[serde(default)]
+    body: Option<Value>,
+    #[serde(default)]
+    expect: RawExpect,
+    #[serde(default)]
+    capture: Map<String, Value>,
+    #[serde(default)]
+    snapshot: RawSnapshot,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExpect {
+    #[serde(default)]
+    status: Option<StatusExpectation>,
+    #[serde(default)]
+    body: Vec<RawBodyAssertion>,
+    #[serde(default)]
+    headers: Map<String, Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBodyAssertion {
+    #[serde(default)]
+    pointer: Option<String>,
+    #[serde(default)]
+    path: Option<String>,
+    #[serde(default)]
+    equals: Option<Value>,
+    #[serde(default, rename = "type")]
+    json_type: Option<String>,
+    #[serde(default)]
+    regex: Option<String>,
+    #[serde(default)]
+    length: Option<u64>,
+    #[serde(default)]
+    contains: Option<Value>,
+    #[serde(default)]
+    absent: Option<bool>,
+}
+
+/// `snapshot: false`, `snapshot: true` (default) or `snapshot: {redact: [...]}`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawSnapshot {
+    Enabled(bool),
+    Options {
+        #[serde(default)]
+        redact: Vec<String>,
+    },
+}
+
+impl Default for RawSnapshot {
+    fn default() -> Self {
+        RawSnapshot::Enabled(true)
+    }
 }
 
 /// Locates errors in one file.
@@ -85,6 +172,19 @@ struct Locator<'a> {
 }
 
 impl Locator<'_> {
+    /// Where the node at `pointer` (for a mapping entry, its key) stands.
+    fn location(&self, pointer: &str) -> Location {
+        let (line, column) = self
+            .doc
+            .and_then(|d| d.position_of(pointer))
+            .unwrap_or((1, 1));
+        Location {
+            file: self.file.to_path_buf(),
+            line,
+            column,
+        }
+    }
+
     fn at(&self, line: u64, column: u64, width: usize, message: String) -> ScenarioError {
         let source_line = self
             .text
@@ -188,29 +288,17 @@ pub fn parse_scenario(
         );
         defined.insert(name.clone());
     }
-    let mut steps = raw.steps;
-    let mut teardown = raw.teardown;
-    for (i, step) in steps.iter_mut().enumerate() {
-        check_step(
-            &locator,
-            catalog,
-            &format!("/steps/{i}"),
-            step,
-            &defined,
-            &mut errors,
-        );
-        defined.extend(step.capture.keys().cloned());
+    let mut steps = Vec::new();
+    for (i, raw) in raw.steps.into_iter().enumerate() {
+        let step = check_step(&locator, catalog, &format!("/steps/{i}"), raw, &defined, &mut errors);
+        defined.extend(step.capture.iter().map(|c| c.name.clone()));
+        steps.push(step);
     }
-    for (i, step) in teardown.iter_mut().enumerate() {
-        check_step(
-            &locator,
-            catalog,
-            &format!("/teardown/{i}"),
-            step,
-            &defined,
-            &mut errors,
-        );
-        defined.extend(step.capture.keys().cloned());
+    let mut teardown = Vec::new();
+    for (i, raw) in raw.teardown.into_iter().enumerate() {
+        let step = check_step(&locator, catalog, &format!("/teardown/{i}"), raw, &defined, &mut errors);
+        defined.extend(step.capture.iter().map(|c| c.name.clone()));
+        teardown.push(step);
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -227,18 +315,99 @@ pub fn parse_scenario(
     })
 }
 
+/// Checks one step and turns it into its typed form. Problems go to
+/// `errors`; the step returned then leaves out what could not be parsed.
 fn check_step(
     locator: &Locator<'_>,
     catalog: &Catalog,
     pointer: &str,
-    step: &mut Step,
+    raw: RawStep,
+    defined: &BTreeSet<String>,
+    errors: &mut Vec<ScenarioError>,
+) -> Step {
+    check_request(locator, catalog, pointer, &raw, defined, errors);
+    let at = |field: &str| child_pointer(pointer, field);
+    let body = raw
+        .expect
+        .body
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| {
+            body_assertion(locator, &format!("{pointer}/expect/body/{i}"), a, defined, errors)
+        })
+        .collect();
+    let status = raw.expect.status.map(|status| {
+        let status_at = format!("{pointer}/expect/status");
+        if !status.patterns().iter().all(|p| p.is_valid()) {
+            errors.push(locator.error(
+                &status_at,
+                None,
+                format!("`{status}` is not a status (use 404 or a class like 4XX)"),
+            ));
+        }
+        (status, locator.location(&status_at))
+    });
+    let headers = raw
+        .expect
+        .headers
+        .iter()
+        .filter_map(|(name, want)| {
+            let h_at = format!("{pointer}/expect/headers/{}", escape_token(name));
+            header_expectation(locator, &h_at, name, want, errors)
+        })
+        .collect();
+    let capture = raw
+        .capture
+        .iter()
+        .filter_map(|(name, selector)| {
+            let c_at = format!("{pointer}/capture/{}", escape_token(name));
+            capture(locator, &c_at, name, selector, errors)
+        })
+        .collect();
+    let snapshot = match &raw.snapshot {
+        RawSnapshot::Enabled(enabled) => SnapshotOption {
+            enabled: *enabled,
+            redact: Vec::new(),
+        },
+        RawSnapshot::Options { redact } => SnapshotOption {
+            enabled: true,
+            redact: redact
+                .iter()
+                .filter_map(|r| selector(locator, &at("snapshot/redact"), r, errors))
+                .collect(),
+        },
+    };
+    Step {
+        location: locator.location(pointer),
+        name: raw.name,
+        operation: raw.operation,
+        method: raw.method,
+        path: raw.path,
+        params: raw.params,
+        query: raw.query,
+        headers: raw.headers,
+        auth: raw.auth,
+        body: raw.body,
+        expect: Expect {
+            status,
+            body,
+            headers,
+        },
+        capture,
+        snapshot,
+    }
+}
+
+/// The request part of a step: an operation with known parameters, or a
+/// method and path; placeholders name defined variables.
+fn check_request(
+    locator: &Locator<'_>,
+    catalog: &Catalog,
+    pointer: &str,
+    step: &RawStep,
     defined: &BTreeSet<String>,
     errors: &mut Vec<ScenarioError>,
 ) {
-    step.line = locator
-        .doc
-        .and_then(|d| d.position_of(pointer))
-        .map_or(0, |(l, _)| l);
     let at = |field: &str| child_pointer(pointer, field);
     match (&step.operation, &step.method, &step.path) {
         (Some(op), None, None) => match catalog.operation(op) {
@@ -307,107 +476,173 @@ fn check_step(
             check_placeholders(locator, &at(field), &value, defined, errors);
         }
     }
-    for (i, assertion) in step.expect.body.iter().enumerate() {
-        let a_at = format!("{pointer}/expect/body/{i}");
-        check_selector(locator, &a_at, assertion.selector(), errors);
-        if assertion.pointer.is_some() == assertion.path.is_some() {
-            errors.push(locator.error(
-                &a_at,
-                None,
-                "a body assertion needs exactly one of `pointer` or `path`".into(),
-            ));
-        }
-        let checks = [
-            assertion.equals.is_some(),
-            assertion.json_type.is_some(),
-            assertion.regex.is_some(),
-            assertion.length.is_some(),
-            assertion.contains.is_some(),
-            assertion.absent.is_some(),
-        ];
-        if !checks.contains(&true) {
-            errors.push(locator.error(&a_at, None, "a body assertion needs a check: equals, type, regex, length, contains or absent".into()));
-        }
-        if let Some(re) = &assertion.regex {
-            check_placeholders(
-                locator,
-                &format!("{a_at}/regex"),
-                &Value::String(re.clone()),
-                defined,
-                errors,
-            );
-        }
-        // Placeholders are filled (escaped) at run time: compile with a stand-in.
-        let stand_in = |re: &String| {
-            placeholders(re).iter().fold(re.clone(), |r, (_, name)| {
-                r.replace(&format!("{{{{{name}}}}}"), "x")
-            })
-        };
-        if let Some(re) = &assertion.regex
-            && let Err(e) = regex::Regex::new(&stand_in(re))
-        {
-            errors.push(locator.error(
-                &format!("{a_at}/regex"),
-                Some(re),
-                format!("invalid regex: {e}"),
-            ));
-        }
-        if let Some(t) = &assertion.json_type
-            && ![
-                "string", "integer", "number", "boolean", "array", "object", "null",
-            ]
-            .contains(&t.as_str())
-        {
-            errors.push(locator.error(
-                &format!("{a_at}/type"),
-                Some(t),
-                format!("`{t}` is not a JSON type"),
-            ));
-        }
-        if let Some(v) = &assertion.equals {
-            check_placeholders(locator, &format!("{a_at}/equals"), v, defined, errors);
-        }
-        if let Some(v) = &assertion.contains {
-            check_placeholders(locator, &format!("{a_at}/contains"), v, defined, errors);
-        }
-    }
-    if let Some(status) = &step.expect.status
-        && !status.patterns().iter().all(|p| p.is_valid())
-    {
+}
+
+/// One body assertion (at `a_at`), checked and typed.
+fn body_assertion(
+    locator: &Locator<'_>,
+    a_at: &str,
+    assertion: &RawBodyAssertion,
+    defined: &BTreeSet<String>,
+    errors: &mut Vec<ScenarioError>,
+) -> Option<BodyAssertion> {
+    let text = assertion
+        .pointer
+        .as_deref()
+        .or(assertion.path.as_deref())
+        .unwrap_or("");
+    let parsed = selector(locator, a_at, text, errors);
+    if assertion.pointer.is_some() == assertion.path.is_some() {
         errors.push(locator.error(
-            &format!("{pointer}/expect/status"),
+            a_at,
             None,
-            format!("`{status}` is not a status (use 404 or a class like 4XX)"),
+            "a body assertion needs exactly one of `pointer` or `path`".into(),
         ));
     }
-    for (name, selector) in &step.capture {
-        let c_at = format!(
-            "{pointer}/capture/{}",
-            crate::spec::document::escape_token(name)
-        );
-        match selector.as_str() {
-            Some(s) => check_selector(locator, &c_at, s, errors),
-            None => errors.push(locator.error(
-                &c_at,
-                None,
-                format!("capture `{name}` needs a JSON pointer or JSONPath string"),
-            )),
-        }
+    let checks = [
+        assertion.equals.is_some(),
+        assertion.json_type.is_some(),
+        assertion.regex.is_some(),
+        assertion.length.is_some(),
+        assertion.contains.is_some(),
+        assertion.absent.is_some(),
+    ];
+    if !checks.contains(&true) {
+        errors.push(locator.error(a_at, None, "a body assertion needs a check: equals, type, regex, length, contains or absent".into()));
     }
-    for r in step.snapshot.redactions() {
-        check_selector(locator, &format!("{pointer}/snapshot/redact"), r, errors);
+    let regex = assertion
+        .regex
+        .as_ref()
+        .map(|re| pattern(locator, &format!("{a_at}/regex"), re, defined, errors));
+    if let Some(t) = &assertion.json_type
+        && ![
+            "string", "integer", "number", "boolean", "array", "object", "null",
+        ]
+        .contains(&t.as_str())
+    {
+        errors.push(locator.error(
+            &format!("{a_at}/type"),
+            Some(t),
+            format!("`{t}` is not a JSON type"),
+        ));
+    }
+    if let Some(v) = &assertion.equals {
+        check_placeholders(locator, &format!("{a_at}/equals"), v, defined, errors);
+    }
+    if let Some(v) = &assertion.contains {
+        check_placeholders(locator, &format!("{a_at}/contains"), v, defined, errors);
+    }
+    let regex = match regex {
+        Some(None) => return None,
+        Some(pattern) => pattern,
+        None => None,
+    };
+    Some(BodyAssertion {
+        selector: parsed?,
+        equals: assertion.equals.clone(),
+        json_type: assertion.json_type.clone(),
+        regex,
+        length: assertion.length,
+        contains: assertion.contains.clone(),
+        absent: assertion.absent,
+        location: locator.location(a_at),
+    })
+}
+
+/// A body assertion's regex: compiled now, or, with placeholders (filled
+/// escaped at run time), compiled with a stand-in to find mistakes now.
+fn pattern(
+    locator: &Locator<'_>,
+    at: &str,
+    re: &str,
+    defined: &BTreeSet<String>,
+    errors: &mut Vec<ScenarioError>,
+) -> Option<Pattern> {
+    check_placeholders(locator, at, &Value::String(re.to_string()), defined, errors);
+    let holes = placeholders(re);
+    let stand_in = holes.iter().fold(re.to_string(), |r, (_, name)| {
+        r.replace(&format!("{{{{{name}}}}}"), "x")
+    });
+    match Regex::new(&stand_in) {
+        Err(e) => {
+            errors.push(locator.error(at, Some(re), format!("invalid regex: {e}")));
+            None
+        }
+        Ok(compiled) if holes.is_empty() => Some(Pattern::Fixed(compiled)),
+        Ok(_) => Some(Pattern::Templated(re.to_string())),
     }
 }
 
-fn check_selector(
+/// `name: value`, `name: {regex: ...}`, `name: {absent: true}` or `name: {}` under `expect.headers`.
+fn header_expectation(
+    locator: &Locator<'_>,
+    at: &str,
+    name: &str,
+    want: &Value,
+    errors: &mut Vec<ScenarioError>,
+) -> Option<HeaderExpectation> {
+    let want = match want {
+        Value::Object(m) if m.get("absent") == Some(&Value::Bool(true)) => HeaderWant::Absent,
+        Value::Object(m) => match m.get("regex") {
+            None => HeaderWant::Present,
+            Some(re) => {
+                let text = re.as_str().map_or_else(|| re.to_string(), str::to_string);
+                match Regex::new(&text) {
+                    Ok(re) => HeaderWant::Matches(re),
+                    Err(e) => {
+                        errors.push(locator.error(
+                            &format!("{at}/regex"),
+                            Some(&text),
+                            format!("invalid regex: {e}"),
+                        ));
+                        return None;
+                    }
+                }
+            }
+        },
+        Value::String(s) => HeaderWant::Equals(s.clone()),
+        other => HeaderWant::Equals(other.to_string()),
+    };
+    Some(HeaderExpectation {
+        name: name.to_string(),
+        want,
+        location: locator.location(at),
+    })
+}
+
+/// `name: selector` under `capture`.
+fn capture(
+    locator: &Locator<'_>,
+    at: &str,
+    name: &str,
+    text: &Value,
+    errors: &mut Vec<ScenarioError>,
+) -> Option<Capture> {
+    let Some(text) = text.as_str() else {
+        errors.push(locator.error(
+            at,
+            None,
+            format!("capture `{name}` needs a JSON pointer or JSONPath string"),
+        ));
+        return None;
+    };
+    Some(Capture {
+        name: name.to_string(),
+        selector: selector(locator, at, text, errors)?,
+        location: locator.location(at),
+    })
+}
+
+/// A selector, parsed once; an error names where it is written.
+fn selector(
     locator: &Locator<'_>,
     pointer: &str,
-    selector: &str,
+    text: &str,
     errors: &mut Vec<ScenarioError>,
-) {
-    if let Err(e) = Selector::parse(selector) {
-        errors.push(locator.error(pointer, Some(selector), e));
-    }
+) -> Option<Selector> {
+    Selector::parse(text)
+        .map_err(|e| errors.push(locator.error(pointer, Some(text), e)))
+        .ok()
 }
 
 /// Reports every placeholder in `value` (found at `pointer`) that names no defined variable.
