@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::{Reporter, Summary, write_atomic};
+use super::{Reporter, Summary};
+use crate::atomic_file;
 use crate::runner::{ScenarioOutcome, StepError, Verdict};
 
 /// Writes a JUnit XML file.
@@ -46,7 +47,7 @@ impl Reporter for JunitReport {
         }
         report.add_test_suite(suite);
         let xml = report.to_string().map_err(std::io::Error::other)?;
-        write_atomic(&self.path, &xml)
+        atomic_file::write(&self.path, &xml)
     }
 }
 
