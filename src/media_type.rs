@@ -6,11 +6,16 @@ use mime::Mime;
 
 /// The essence of a `Content-Type` value, lower case and without
 /// parameters: `application/json` for `Application/JSON; charset=utf-8`.
-/// Text that is not a media type is returned trimmed and lower-cased.
+/// Text `mime` rejects is cut at its first `;`, trimmed and lower-cased.
 pub fn essence(content_type: &str) -> String {
     match content_type.trim().parse::<Mime>() {
         Ok(m) => m.essence_str().to_ascii_lowercase(),
-        Err(_) => content_type.trim().to_ascii_lowercase(),
+        Err(_) => content_type
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase(),
     }
 }
 

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use crate::media_type;
 use crate::scenario::Location;
-use crate::spec::Operation;
+use crate::spec::{Operation, Violation};
 
 /// What kind of contract rule a finding breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -223,9 +223,22 @@ pub fn check_response(
         out.push(finding(
             Rule::Schema,
             &v.instance_pointer,
-            format!("schema rule #{}{}", schema.pointer, v.rule),
+            schema_expectation(&schema.pointer, &v),
             v.message,
         ));
     }
     out
+}
+
+/// What a schema violation expected, from jsonschema's typed error kind:
+/// the keyword, the properties it names and the rule's place in the spec
+/// (`required "name" (schema rule #/components/schemas/Port/required)`).
+fn schema_expectation(schema_pointer: &str, v: &Violation) -> String {
+    let properties: Vec<String> = v.properties.iter().map(|p| format!(" \"{p}\"")).collect();
+    format!(
+        "{}{} (schema rule #{schema_pointer}{})",
+        v.keyword,
+        properties.concat(),
+        v.rule
+    )
 }

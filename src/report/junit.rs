@@ -51,13 +51,17 @@ impl Reporter for JunitReport {
     }
 }
 
-/// One line per finding or step error: `step (file:line): finding`.
+/// One line per finding or step error: `step (file:line:column): finding`
+/// (the column where the finding knows the expectation it breaks).
 fn failure_lines(o: &ScenarioOutcome) -> Vec<String> {
     let mut lines = Vec::new();
     for step in &o.steps {
         let at = format!("{} ({}:{})", step.label, o.file.display(), step.line);
         for f in &step.findings {
-            lines.push(format!("{at}: {f}"));
+            match &f.location {
+                Some(location) => lines.push(format!("{} ({location}): {f}", step.label)),
+                None => lines.push(format!("{at}: {f}")),
+            }
         }
         match &step.error {
             Some(StepError::Unreachable(e)) => lines.push(format!("{at}: target unreachable: {e}")),

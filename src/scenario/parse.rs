@@ -676,28 +676,24 @@ fn check_placeholders(
     }
 }
 
-/// ` (did you mean `x`?)` for the closest operationId sharing the vendor prefix.
+/// ` (did you mean `x`?)` for the operationId most like `unknown`, when
+/// one is close enough (Jaro-Winkler, any case).
 fn suggestion(catalog: &Catalog, unknown: &str) -> String {
     let lower = unknown.to_ascii_lowercase();
     catalog
         .operations()
-        .map(|(_, op)| op.id.as_str())
-        .filter(|id| {
-            id.to_ascii_lowercase() == lower
-                || (id.split('.').next() == unknown.split('.').next()
-                    && common_prefix(id, unknown) > unknown.len() / 2)
+        .map(|(_, op)| {
+            let likeness = strsim::jaro_winkler(&op.id.to_ascii_lowercase(), &lower);
+            (likeness, op.id.as_str())
         })
-        .max_by_key(|id| common_prefix(id, unknown))
-        .map(|id| format!(" (did you mean `{id}`?)"))
+        .filter(|(likeness, _)| *likeness >= SUGGESTION_LIKENESS)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, id)| format!(" (did you mean `{id}`?)"))
         .unwrap_or_default()
 }
 
-fn common_prefix(a: &str, b: &str) -> usize {
-    a.chars()
-        .zip(b.chars())
-        .take_while(|(x, y)| x.eq_ignore_ascii_case(y))
-        .count()
-}
+/// How alike (0 to 1) an operationId must be to an unknown one to be suggested.
+const SUGGESTION_LIKENESS: f64 = 0.9;
 
 /// Every scenario file under `root` (`*.yaml`, `*.yml`), sorted, parsed and checked.
 pub fn load_dir(
