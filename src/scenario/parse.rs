@@ -373,7 +373,10 @@ fn check_step(
             enabled: true,
             redact: redact
                 .iter()
-                .filter_map(|r| selector(locator, &at("snapshot/redact"), r, errors))
+                .enumerate()
+                .filter_map(|(i, r)| {
+                    selector(locator, &format!("{pointer}/snapshot/redact/{i}"), r, errors)
+                })
                 .collect(),
         },
     };
@@ -761,4 +764,70 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use rstest::rstest;
+
+    use super::*;
+    use crate::scenario::{HeaderWant, Pattern};
+
+    const HEAD: &str = "name: t\nsteps:\n  - operation: zstack.getVipUsedPorts\n    params: {uuid: u, protocol: TCP}\n";
+
+    fn parse(rest: &str) -> Result<Scenario, Vec<ScenarioError>> {
+        let catalog = Catalog::builtin().expect("built-in specs");
+        let text = format!("{HEAD}{rest}");
+        parse_scenario(Path::new("s.yaml"), &text, &catalog, &BTreeSet::new())
+    }
+
+    #[rstest]
+    #[case::header_regex("    expect:\n      headers:\n        x-a: {regex: \"(\"}\n", 7, "invalid regex")]
+    #[case::body_selector("    expect:\n      body:\n        - path: data.x\n          type: string\n", 7, "neither a JSON pointer")]
+    #[case::body_regex("    expect:\n      body:\n        - pointer: /a\n          regex: \"[\"\n", 8, "invalid regex")]
+    #[case::capture_selector("    capture:\n      id: \"$.a[x]\"\n", 6, "is not an index")]
+    #[case::capture_not_text("    capture:\n      id: 5\n", 6, "needs a JSON pointer or JSONPath string")]
+    #[case::redact_selector("    snapshot: {redact: [\"a.b\"]}\n", 5, "neither a JSON pointer")]
+    fn text_that_cannot_be_parsed_is_refused_with_its_line(
+        #[case] rest: &str,
+        #[case] line: u64,
+        #[case] message: &str,
+    ) {
+        let errors = parse(rest).expect_err("refused");
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert_eq!(errors[0].line, line, "{}", errors[0]);
+        assert!(errors[0].message.contains(message), "{}", errors[0]);
+    }
+
+    #[test]
+    fn steps_hold_typed_values_that_know_where_they_are_written() {
+        let scenario = parse(concat!(
+            "    expect:\n",
+            "      status: 200\n",
+            "      headers:\n",
+            "        x-gone: {absent: true}\n",
+            "      body:\n",
+            "        - pointer: /a\n",
+            "          regex: \"^a+$\"\n",
+            "        - path: $.b\n",
+            "          regex: \"{{run_id}}\"\n",
+            "    capture:\n",
+            "      id: $.data.id\n",
+        ))
+        .expect("valid");
+        let step = &scenario.steps[0];
+        let at = |l: &Location| (l.line, l.column);
+        assert_eq!(at(&step.location), (3, 5));
+        assert_eq!(step.expect.status.as_ref().map(|(_, l)| at(l)), Some((6, 7)));
+        let header = &step.expect.headers[0];
+        assert!(matches!(header.want, HeaderWant::Absent));
+        assert_eq!(at(&header.location), (8, 9));
+        let body = &step.expect.body;
+        assert!(matches!(body[0].regex, Some(Pattern::Fixed(_))));
+        assert!(matches!(body[1].regex, Some(Pattern::Templated(_))));
+        assert_eq!((at(&body[0].location), at(&body[1].location)), ((10, 11), (12, 11)));
+        let capture = &step.capture[0];
+        assert_eq!((capture.name.as_str(), capture.selector.to_string()), ("id", "$.data.id".into()));
+        assert_eq!(at(&capture.location), (15, 7));
+    }
 }
