@@ -326,7 +326,6 @@ fn check_step(
     errors: &mut Vec<ScenarioError>,
 ) -> Step {
     check_request(locator, catalog, pointer, &raw, defined, errors);
-    let at = |field: &str| child_pointer(pointer, field);
     let body = raw
         .expect
         .body
