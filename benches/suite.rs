@@ -9,8 +9,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use vouch::mock::{Fixtures, MockServer, MockState};
 use vouch::exchange::Exchange;
+use vouch::mock::{Fixtures, MockServer, MockState};
 use vouch::runner::{RunOptions, SnapshotMode};
 use vouch::scenario::load_dir;
 use vouch::spec::Catalog;

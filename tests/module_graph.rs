@@ -143,7 +143,9 @@ fn no_top_level_module_imports_one_that_imports_it_back() {
 
 #[test]
 fn the_guard_finds_a_cycle_through_a_use_group() {
-    let refs = crate_references("use crate::{runner::Exchange, spec::{Catalog, Spec}};\nlet x = crate::check::run();");
+    let refs = crate_references(
+        "use crate::{runner::Exchange, spec::{Catalog, Spec}};\nlet x = crate::check::run();",
+    );
     assert_eq!(
         refs.into_iter().collect::<Vec<_>>(),
         ["check", "runner", "spec"]
@@ -166,7 +168,11 @@ fn the_guard_finds_a_cycle_through_a_use_group() {
 #[test]
 fn the_library_has_no_cycle_today_and_the_checks_stay_below_the_runner() {
     let graph = top_level_graph(&src());
-    for (module, below) in [("check", "runner"), ("exchange", "check"), ("scenario", "check")] {
+    for (module, below) in [
+        ("check", "runner"),
+        ("exchange", "check"),
+        ("scenario", "check"),
+    ] {
         assert!(
             !graph[module].contains(below),
             "`{module}` imports `{below}`, which sits above it"

@@ -183,7 +183,10 @@ async fn a_recording_is_a_scenario_with_operations_captures_and_no_credentials()
         .collect();
     assert_eq!(
         captures,
-        [("ingress_port_id".to_string(), "/ingress_port_id".to_string())]
+        [(
+            "ingress_port_id".to_string(),
+            "/ingress_port_id".to_string()
+        )]
     );
     for step in &parsed.steps[3..5] {
         assert_eq!(

@@ -160,11 +160,17 @@ fn each_failed_expectation_points_at_its_yaml_line_and_column_in_every_report() 
         .collect();
     assert_eq!(
         located,
-        [(file.to_string(), 13, 9), (file.to_string(), 17, 11), (file.to_string(), 20, 7)]
+        [
+            (file.to_string(), 13, 9),
+            (file.to_string(), 17, 11),
+            (file.to_string(), 20, 7)
+        ]
     );
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(
-        xml.contains(&format!("TCP used ports ({file}:17:11): zstack.getVipUsedPorts")),
+        xml.contains(&format!(
+            "TCP used ports ({file}:17:11): zstack.getVipUsedPorts"
+        )),
         "{xml}"
     );
 }

@@ -20,15 +20,14 @@ pub fn check_expectations(
     step_at: &Location,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
-    let finding =
-        |rule, pointer: &str, expected: String, actual: String, at: &Location| Finding {
-            operation: operation.to_string(),
-            rule,
-            pointer: pointer.to_string(),
-            expected,
-            actual,
-            location: Some(at.clone()),
-        };
+    let finding = |rule, pointer: &str, expected: String, actual: String, at: &Location| Finding {
+        operation: operation.to_string(),
+        rule,
+        pointer: pointer.to_string(),
+        expected,
+        actual,
+        location: Some(at.clone()),
+    };
     let status_ok = match expect.status() {
         Some(s) => s.matches(exchange.status),
         None => (200..300).contains(&exchange.status),
@@ -86,7 +85,9 @@ fn header_problem(want: &HeaderWant, got: Option<&str>) -> Option<String> {
         }
         (HeaderWant::Present, Some(_)) => None,
         (HeaderWant::Matches(_) | HeaderWant::Present, None) => Some("the header".into()),
-        (HeaderWant::Equals(want), got) => (got != Some(want.as_str())).then(|| format!("`{want}`")),
+        (HeaderWant::Equals(want), got) => {
+            (got != Some(want.as_str())).then(|| format!("`{want}`"))
+        }
     }
 }
 

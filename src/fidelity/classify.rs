@@ -48,16 +48,12 @@ pub fn classify(
 }
 
 fn content_type(mock: &Exchange, live: &Exchange, out: &mut Vec<Difference>) {
-    let (m, l) = (
-        mock.media_type(),
-        live.media_type(),
-    );
+    let (m, l) = (mock.media_type(), live.media_type());
     if m != l {
         let shown = |e: String| if e.is_empty() { "(none)".into() } else { e };
         out.push(Difference::new(Kind::ContentType, "", shown(m), shown(l)));
     }
 }
-
 
 /// The headers the spec declares for the status: present on both sides or
 /// neither, with equal values unless their schema says `x-volatile`.

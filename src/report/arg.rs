@@ -68,8 +68,10 @@ pub enum RunReportKind {
 }
 
 impl ReportKinds for RunReportKind {
-    const ALL: &'static [(&'static str, Self)] =
-        &[("junit", RunReportKind::Junit), ("json", RunReportKind::Json)];
+    const ALL: &'static [(&'static str, Self)] = &[
+        ("junit", RunReportKind::Junit),
+        ("json", RunReportKind::Json),
+    ];
 }
 
 /// What `vouch fidelity --report` writes.
@@ -104,7 +106,10 @@ mod tests {
     fn run_reports(#[case] text: &str, #[case] want: Option<(RunReportKind, &str)>) {
         let parsed = text.parse::<ReportArg<RunReportKind>>();
         assert_eq!(
-            parsed.as_ref().ok().map(|r| (r.kind, r.path.to_str().unwrap())),
+            parsed
+                .as_ref()
+                .ok()
+                .map(|r| (r.kind, r.path.to_str().unwrap())),
             want,
             "{parsed:?}"
         );
@@ -112,7 +117,9 @@ mod tests {
 
     #[test]
     fn an_unknown_kind_names_the_ones_the_command_writes() {
-        let err = "pdf=x".parse::<ReportArg<FidelityReportKind>>().unwrap_err();
+        let err = "pdf=x"
+            .parse::<ReportArg<FidelityReportKind>>()
+            .unwrap_err();
         assert_eq!(err.to_string(), "`pdf=x`: expected json=PATH or html=PATH");
     }
 }

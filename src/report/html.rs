@@ -11,9 +11,9 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::fidelity::{Difference, FidelityReport, Kind, OperationScore, PairedStep, percent};
 use crate::atomic_file;
 use crate::exchange::Exchange;
+use crate::fidelity::{Difference, FidelityReport, Kind, OperationScore, PairedStep, percent};
 use crate::spec::document::child_pointer;
 
 /// Bodies nested deeper than this are shown as compact JSON.

@@ -1,7 +1,10 @@
 //! Runs scenarios against a [`Target`]: renders each step's request, sends
 //! it, checks the answer (contract, expectations, snapshot) and carries
-//! captures forward. The runner does not know whether the target is the
-//! built-in mock or a live service: the caller hands it base URLs.
+//! captures forward. Steps arrive parsed: the runner evaluates their typed
+//! selectors and expectations and never parses scenario text. It reads and
+//! writes the snapshot files, so that [`crate::check`] stays pure. The
+//! runner does not know whether the target is the built-in mock or a live
+//! service: the caller hands it base URLs.
 
 mod http;
 mod snapshot_files;
@@ -20,8 +23,8 @@ use crate::check::{Finding, Observed, Rule, check_response, expect::check_expect
 use crate::exchange::Exchange;
 use crate::scenario::template::{Vars, render, render_text};
 use crate::scenario::{Scenario, Step};
-use snapshot_files::SnapshotFile;
 use crate::spec::{Catalog, Operation, Spec};
+use snapshot_files::SnapshotFile;
 
 /// Where requests go and which credentials they carry.
 #[derive(Clone, Default)]

@@ -6,6 +6,11 @@
 //! parameters, or a method and path) and states what it expects; captures
 //! carry values from one response into later steps. Every error names the
 //! file, line and column and shows the offending text.
+//!
+//! A file is parsed once into typed values: selectors ([`Selector`]),
+//! header expectations, captures and regexes, each with the [`Location`]
+//! it is written at, so the runner never parses text again and a finding
+//! can point at the expectation it breaks.
 
 mod parse;
 pub mod select;

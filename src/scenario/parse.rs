@@ -290,13 +290,27 @@ pub fn parse_scenario(
     }
     let mut steps = Vec::new();
     for (i, raw) in raw.steps.into_iter().enumerate() {
-        let step = check_step(&locator, catalog, &format!("/steps/{i}"), raw, &defined, &mut errors);
+        let step = check_step(
+            &locator,
+            catalog,
+            &format!("/steps/{i}"),
+            raw,
+            &defined,
+            &mut errors,
+        );
         defined.extend(step.capture.iter().map(|c| c.name.clone()));
         steps.push(step);
     }
     let mut teardown = Vec::new();
     for (i, raw) in raw.teardown.into_iter().enumerate() {
-        let step = check_step(&locator, catalog, &format!("/teardown/{i}"), raw, &defined, &mut errors);
+        let step = check_step(
+            &locator,
+            catalog,
+            &format!("/teardown/{i}"),
+            raw,
+            &defined,
+            &mut errors,
+        );
         defined.extend(step.capture.iter().map(|c| c.name.clone()));
         teardown.push(step);
     }
@@ -332,7 +346,13 @@ fn check_step(
         .iter()
         .enumerate()
         .filter_map(|(i, a)| {
-            body_assertion(locator, &format!("{pointer}/expect/body/{i}"), a, defined, errors)
+            body_assertion(
+                locator,
+                &format!("{pointer}/expect/body/{i}"),
+                a,
+                defined,
+                errors,
+            )
         })
         .collect();
     let status = raw.expect.status.map(|status| {
@@ -374,7 +394,12 @@ fn check_step(
                 .iter()
                 .enumerate()
                 .filter_map(|(i, r)| {
-                    selector(locator, &format!("{pointer}/snapshot/redact/{i}"), r, errors)
+                    selector(
+                        locator,
+                        &format!("{pointer}/snapshot/redact/{i}"),
+                        r,
+                        errors,
+                    )
                 })
                 .collect(),
         },
@@ -510,7 +535,14 @@ fn body_assertion(
         assertion.absent.is_some(),
     ];
     if !checks.contains(&true) {
-        errors.push(locator.error(a_at, None, "a body assertion needs a check: equals, type, regex, length, contains or absent".into()));
+        errors.push(
+            locator.error(
+                a_at,
+                None,
+                "a body assertion needs a check: equals, type, regex, length, contains or absent"
+                    .into(),
+            ),
+        );
     }
     let regex = assertion
         .regex
@@ -781,11 +813,27 @@ mod tests {
     }
 
     #[rstest]
-    #[case::header_regex("    expect:\n      headers:\n        x-a: {regex: \"(\"}\n", 7, "invalid regex")]
-    #[case::body_selector("    expect:\n      body:\n        - path: data.x\n          type: string\n", 7, "neither a JSON pointer")]
-    #[case::body_regex("    expect:\n      body:\n        - pointer: /a\n          regex: \"[\"\n", 8, "invalid regex")]
+    #[case::header_regex(
+        "    expect:\n      headers:\n        x-a: {regex: \"(\"}\n",
+        7,
+        "invalid regex"
+    )]
+    #[case::body_selector(
+        "    expect:\n      body:\n        - path: data.x\n          type: string\n",
+        7,
+        "neither a JSON pointer"
+    )]
+    #[case::body_regex(
+        "    expect:\n      body:\n        - pointer: /a\n          regex: \"[\"\n",
+        8,
+        "invalid regex"
+    )]
     #[case::capture_selector("    capture:\n      id: \"$.a[x]\"\n", 6, "is not an index")]
-    #[case::capture_not_text("    capture:\n      id: 5\n", 6, "needs a JSON pointer or JSONPath string")]
+    #[case::capture_not_text(
+        "    capture:\n      id: 5\n",
+        6,
+        "needs a JSON pointer or JSONPath string"
+    )]
     #[case::redact_selector("    snapshot: {redact: [\"a.b\"]}\n", 5, "neither a JSON pointer")]
     fn text_that_cannot_be_parsed_is_refused_with_its_line(
         #[case] rest: &str,
@@ -817,16 +865,25 @@ mod tests {
         let step = &scenario.steps[0];
         let at = |l: &Location| (l.line, l.column);
         assert_eq!(at(&step.location), (3, 5));
-        assert_eq!(step.expect.status.as_ref().map(|(_, l)| at(l)), Some((6, 7)));
+        assert_eq!(
+            step.expect.status.as_ref().map(|(_, l)| at(l)),
+            Some((6, 7))
+        );
         let header = &step.expect.headers[0];
         assert!(matches!(header.want, HeaderWant::Absent));
         assert_eq!(at(&header.location), (8, 9));
         let body = &step.expect.body;
         assert!(matches!(body[0].regex, Some(Pattern::Fixed(_))));
         assert!(matches!(body[1].regex, Some(Pattern::Templated(_))));
-        assert_eq!((at(&body[0].location), at(&body[1].location)), ((10, 11), (12, 11)));
+        assert_eq!(
+            (at(&body[0].location), at(&body[1].location)),
+            ((10, 11), (12, 11))
+        );
         let capture = &step.capture[0];
-        assert_eq!((capture.name.as_str(), capture.selector.to_string()), ("id", "$.data.id".into()));
+        assert_eq!(
+            (capture.name.as_str(), capture.selector.to_string()),
+            ("id", "$.data.id".into())
+        );
         assert_eq!(at(&capture.location), (15, 7));
     }
 }
