@@ -242,3 +242,32 @@ fn schema_expectation(schema_pointer: &str, v: &Violation) -> String {
         v.rule
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::Catalog;
+
+    #[test]
+    fn a_schema_finding_names_the_keyword_and_property_from_the_typed_error_kind() {
+        let catalog = Catalog::builtin().expect("built-in specs");
+        let (_, op) = catalog
+            .operation("zstack.getVipUsedPorts")
+            .expect("operation");
+        let observed = Observed {
+            status: 200,
+            content_type: Some("application/json; charset=utf-8"),
+            header_names: &[],
+            body: b"{}",
+        };
+        let findings = check_response(op, observed, false);
+        let schema: Vec<&Finding> = findings.iter().filter(|f| f.rule == Rule::Schema).collect();
+        assert!(!schema.is_empty(), "{findings:#?}");
+        assert!(
+            schema[0].expected.starts_with("required \"")
+                && schema[0].expected.contains("(schema rule #/"),
+            "{findings:#?}"
+        );
+        assert_eq!(schema[0].location, None);
+    }
+}

@@ -274,4 +274,30 @@ mod tests {
         assert_eq!(v.len(), 1);
         assert_eq!(v[0].instance_pointer, "/children/0/name");
     }
+
+    #[test]
+    fn violations_keep_the_keyword_and_properties_of_the_typed_error_kind() {
+        let s = compile(json!({"type": "object", "required": ["name"],
+            "properties": {"port": {"type": "integer"}}, "additionalProperties": false}));
+        let mut v = s.violations(&json!({"port": "80", "extra": 1}));
+        v.sort_by(|a, b| a.keyword.cmp(&b.keyword));
+        let kinds: Vec<(&str, &str, Vec<String>)> = v
+            .iter()
+            .map(|v| {
+                (
+                    v.keyword.as_str(),
+                    v.instance_pointer.as_str(),
+                    v.properties.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("additionalProperties", "", vec!["extra".to_string()]),
+                ("required", "", vec!["name".to_string()]),
+                ("type", "/port", vec![]),
+            ]
+        );
+    }
 }
