@@ -101,8 +101,7 @@ pub fn build<'c>(catalog: &'c Catalog, step: &Step, vars: &Vars) -> Result<Built
             (Some(op.id.as_str()), op.method, path)
         }
         (None, Some(method), Some(path)) => {
-            let method =
-                Method::parse(method).ok_or_else(|| format!("`{method}` is not an HTTP method"))?;
+            let method = *method;
             let path = render_str(path, vars)?;
             let (path, inline_query) =
                 path.split_once('?').map_or((path.clone(), None), |(p, q)| {

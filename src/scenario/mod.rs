@@ -22,6 +22,8 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::spec::Method;
+
 pub use parse::{ScenarioError, load_dir, load_files, parse_scenario};
 pub use select::Selector;
 
@@ -73,7 +75,7 @@ pub struct Step {
     /// The operationId to call.
     pub operation: Option<String>,
     /// With `path`, instead of `operation`.
-    pub method: Option<String>,
+    pub method: Option<Method>,
     /// With `method`, instead of `operation`: the request path, optionally with a query; may use `{{variables}}`.
     pub path: Option<String>,
     /// The operation's path and query parameters, by name.

@@ -408,7 +408,7 @@ fn check_step(
         location: locator.location(pointer),
         name: raw.name,
         operation: raw.operation,
-        method: raw.method,
+        method: raw.method.as_deref().and_then(Method::parse),
         path: raw.path,
         params: raw.params,
         query: raw.query,
