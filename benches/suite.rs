@@ -9,8 +9,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use vouch::exchange::Exchange;
 use vouch::mock::{Fixtures, MockServer, MockState};
-use vouch::runner::{Exchange, RunOptions, SnapshotMode};
+use vouch::runner::{RunOptions, SnapshotMode};
 use vouch::scenario::load_dir;
 use vouch::spec::Catalog;
 use vouch::suite::{TargetKind, run_all};

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use crate::scenario::{Scenario, Step};
-use crate::spec::{Catalog, Method, Routed, StatusKey};
+use crate::spec::{Catalog, Routed, StatusKey};
 
 /// Coverage of one spec.
 #[derive(Debug, Clone)]
@@ -74,7 +74,7 @@ pub fn measure(catalog: &Catalog, scenarios: &[Scenario]) -> CoverageReport {
             .expect
             .status
             .as_ref()
-            .map_or(Vec::new(), |s| s.codes());
+            .map_or(Vec::new(), |(s, _)| s.codes());
         for code in codes {
             exercised.insert((op.clone(), Some(code)));
         }
@@ -119,7 +119,7 @@ fn operation_of(catalog: &Catalog, step: &Step) -> Option<String> {
     if let Some(op) = &step.operation {
         return Some(op.clone());
     }
-    let method = Method::parse(step.method.as_deref()?)?;
+    let method = step.method?;
     let path = step.path.as_deref()?.split('?').next()?;
     match catalog.route(method, path) {
         Routed::Operation { operation, .. } => Some(operation.id.clone()),

@@ -8,16 +8,28 @@
 //! holds the contract checks every response goes through; [`fidelity`]
 //! compares the mock's answers with a live service's, and [`record`] turns
 //! live traffic into scenarios.
+//!
+//! [`scenario`] parses scenario files once into typed steps; [`runner`]
+//! sends them and produces [`exchange::Exchange`]s, which [`check`] turns
+//! into findings and [`report`] shows. The leaves below everything, which
+//! import nothing of vouch (or only each other): [`exchange`],
+//! [`media_type`], [`redact`], [`atomic_file`], [`runtime`] and [`query`].
+//! No module imports one that imports it back (`tests/module_graph.rs`).
 
+pub mod atomic_file;
 pub mod check;
 pub mod coverage;
+pub mod exchange;
 pub mod fidelity;
 pub mod lint;
+pub mod media_type;
 pub mod mock;
 pub mod query;
 pub mod record;
+pub mod redact;
 pub mod report;
 pub mod runner;
+pub mod runtime;
 pub mod scenario;
 pub mod spec;
 pub mod suite;

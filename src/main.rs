@@ -9,7 +9,10 @@ use clap::{Parser, Subcommand};
 
 use vouch::lint::{LintOptions, lint, lint_loaded};
 use vouch::mock::{Fixtures, MockState, serve_until_ctrl_c};
-use vouch::report::{JsonReport, JunitReport, Reporter, Summary, TerminalReport};
+use vouch::report::{
+    FidelityHtmlReport, FidelityReportKind, JsonReport, JunitReport, ReportArg, Reporter,
+    RunReportKind, Summary, TerminalReport,
+};
 use vouch::runner::{RunOptions, SnapshotMode, Verdict};
 use vouch::scenario::template::Vars;
 use vouch::scenario::{Scenario, load_dir, load_files};
@@ -136,7 +139,7 @@ struct RunArgs {
     live_snapshots: bool,
     /// `junit=PATH` or `json=PATH` (repeatable).
     #[arg(long = "report", value_name = "KIND=PATH")]
-    reports: Vec<String>,
+    reports: Vec<ReportArg<RunReportKind>>,
 }
 
 fn parse_shard(text: &str) -> Result<(u32, u32), String> {
@@ -416,16 +419,12 @@ fn run_scenarios(args: RunArgs) -> ExitCode {
     };
     let mut reporters: Vec<Box<dyn Reporter>> =
         vec![Box::new(TerminalReport::new(scenarios.len()))];
-    for spec in &args.reports {
-        match spec.split_once('=') {
-            Some(("junit", path)) => reporters.push(Box::new(JunitReport { path: path.into() })),
-            Some(("json", path)) => reporters.push(Box::new(JsonReport { path: path.into() })),
-            _ => {
-                return invalid(format!(
-                    "--report `{spec}`: expected junit=PATH or json=PATH"
-                ));
-            }
-        }
+    for report in &args.reports {
+        let path = report.path.clone();
+        reporters.push(match report.kind {
+            RunReportKind::Junit => Box::new(JunitReport { path }),
+            RunReportKind::Json => Box::new(JsonReport { path }),
+        });
     }
     let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0");
     let snapshots = if live && !args.live_snapshots {
@@ -453,7 +452,7 @@ fn run_scenarios(args: RunArgs) -> ExitCode {
             std::thread::available_parallelism().map_or(2, |n| n.get())
         }
     });
-    let runtime = match tokio::runtime::Runtime::new() {
+    let runtime = match vouch::runtime::multi_thread() {
         Ok(r) => r,
         Err(e) => return invalid(format!("cannot start the async runtime: {e}")),
     };
@@ -522,7 +521,7 @@ struct FidelityArgs {
     base_urls: Vec<String>,
     /// `json=PATH` or `html=PATH` (repeatable).
     #[arg(long = "report", value_name = "KIND=PATH")]
-    reports: Vec<String>,
+    reports: Vec<ReportArg<FidelityReportKind>>,
     /// Exit 1 when the overall score (0 to 1) is under this.
     #[arg(long, default_value_t = 1.0)]
     min_fidelity: f64,
@@ -552,30 +551,26 @@ struct RecordArgs {
 
 /// The `--report` files of `vouch fidelity`.
 fn write_fidelity_reports(
-    specs: &[String],
+    reports: &[ReportArg<FidelityReportKind>],
     report: &vouch::fidelity::FidelityReport,
 ) -> Result<(), String> {
-    for spec in specs {
-        let written = match spec.split_once('=') {
-            Some(("json", path)) => vouch::report::write_atomic(
-                std::path::Path::new(path),
+    for target in reports {
+        let written = match target.kind {
+            FidelityReportKind::Json => vouch::atomic_file::write(
+                &target.path,
                 &serde_json::to_string_pretty(report).unwrap_or_default(),
             ),
-            Some(("html", path)) => {
-                vouch::report::FidelityHtmlReport { path: path.into() }.write(report)
+            FidelityReportKind::Html => FidelityHtmlReport {
+                path: target.path.clone(),
             }
-            _ => {
-                return Err(format!(
-                    "--report `{spec}`: expected json=PATH or html=PATH"
-                ));
-            }
+            .write(report),
         };
-        written.map_err(|e| format!("writing {spec}: {e}"))?;
+        written.map_err(|e| format!("writing {}: {e}", target.path.display()))?;
     }
     Ok(())
 }
 
-/// Checks the arguments that need no file: thresholds and report kinds.
+/// Checks the thresholds, which need no file.
 fn check_fidelity_args(args: &FidelityArgs) -> Result<(), String> {
     if !(0.0..=1.0).contains(&args.min_fidelity) {
         return Err("--min-fidelity must be between 0 and 1".into());
@@ -583,14 +578,7 @@ fn check_fidelity_args(args: &FidelityArgs) -> Result<(), String> {
     if args.latency_threshold_ms.is_nan() || args.latency_threshold_ms < 0.0 {
         return Err("--latency-threshold-ms must be a number of milliseconds, 0 or more".into());
     }
-    match args
-        .reports
-        .iter()
-        .find(|r| !matches!(r.split_once('='), Some(("json" | "html", _))))
-    {
-        Some(bad) => Err(format!("--report `{bad}`: expected json=PATH or html=PATH")),
-        None => Ok(()),
-    }
+    Ok(())
 }
 
 /// The built-in mock and the live target of `vouch fidelity`.
@@ -625,7 +613,7 @@ fn run_fidelity(args: FidelityArgs) -> ExitCode {
         },
         latency_threshold_ms: args.latency_threshold_ms,
     };
-    let runtime = match tokio::runtime::Runtime::new() {
+    let runtime = match vouch::runtime::multi_thread() {
         Ok(r) => r,
         Err(e) => return invalid(format!("cannot start the async runtime: {e}")),
     };
@@ -671,7 +659,7 @@ fn run_record(args: RecordArgs) -> ExitCode {
         out: args.out,
         timeout: std::time::Duration::from_secs_f64(args.timeout.max(0.001)),
     };
-    let runtime = match tokio::runtime::Runtime::new() {
+    let runtime = match vouch::runtime::multi_thread() {
         Ok(r) => r,
         Err(e) => return invalid(format!("cannot start the async runtime: {e}")),
     };

@@ -120,10 +120,7 @@ impl Fake {
         let url = format!("http://{}", listener.local_addr().expect("local address"));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("fake's runtime");
+            let runtime = vouch::runtime::current_thread().expect("fake's runtime");
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
                 let app = Router::new().fallback(handle).with_state(state);

@@ -16,6 +16,7 @@ use std::time::Duration;
 use fidelity_support::{
     Answer, DriftingVendor, TempDir, compare, live_kind, mock_with_token, vouch, wait_bounded,
 };
+use rstest::rstest;
 use serde_json::{Value, json};
 use vouch::fidelity::{Difference, FidelityReport, Kind};
 use vouch::mock::DEFAULT_TOKEN;
@@ -278,7 +279,7 @@ fn a_declared_header_that_differs_is_named() {
         application/json: {schema: {type: array}}\n";
     let spec = vouch::spec::Spec::parse(Path::new("things.yaml"), spec).expect("spec parses");
     let op = &spec.operations[0];
-    let answer = |headers: &[(&str, &str)]| vouch::runner::Exchange {
+    let answer = |headers: &[(&str, &str)]| vouch::exchange::Exchange {
         method: "GET".into(),
         url: "http://127.0.0.1/things".into(),
         request_headers: Vec::new(),
@@ -377,10 +378,21 @@ async fn the_cli_passes_a_faithful_target_and_keeps_its_token_out_of_the_reports
     }
 }
 
+#[rstest]
+#[case::drift_fails_the_default_minimum("default", &["{url}", "{scenarios}"], 1)]
+#[case::a_low_minimum_passes("low-min", &["{url}", "{scenarios}", "--min-fidelity", "0.2"], 0)]
+#[case::a_minimum_over_one_is_invalid("bad-min", &["{url}", "{scenarios}", "--min-fidelity", "2"], 2)]
+#[case::an_unknown_report_kind_is_invalid("bad-report", &["{url}", "{scenarios}", "--report", "pdf=x"], 2)]
+#[case::a_base_url_that_is_no_url_is_invalid("bad-url", &["not-a-url", "{scenarios}"], 2)]
+#[case::a_closed_port_is_unreachable("closed", &["{closed}", "{scenarios}", "--timeout", "2"], 3)]
 #[tokio::test(flavor = "multi_thread")]
-async fn the_cli_exit_code_follows_the_score_the_input_and_the_target() {
+async fn the_cli_exit_code_follows_the_score_the_input_and_the_target(
+    #[case] label: &str,
+    #[case] args: &[&str],
+    #[case] code: i32,
+) {
     // Arrange
-    let dir = TempDir::new("cli-codes");
+    let dir = TempDir::new(&format!("cli-codes-{label}"));
     drift_scenarios(&dir);
     let vendor = drifting_vendor().await;
     let closed = {
@@ -388,63 +400,30 @@ async fn the_cli_exit_code_follows_the_score_the_input_and_the_target() {
         format!("http://{}", listener.local_addr().unwrap())
     };
     let scenarios = dir.0.display().to_string();
-    let runs: Vec<(Vec<String>, i32)> = vec![
-        (vec![vendor.url.clone(), scenarios.clone()], 1),
-        (
-            vec![
-                vendor.url.clone(),
-                scenarios.clone(),
-                "--min-fidelity".into(),
-                "0.2".into(),
-            ],
-            0,
-        ),
-        (
-            vec![
-                vendor.url.clone(),
-                scenarios.clone(),
-                "--min-fidelity".into(),
-                "2".into(),
-            ],
-            2,
-        ),
-        (
-            vec![
-                vendor.url.clone(),
-                scenarios.clone(),
-                "--report".into(),
-                "pdf=x".into(),
-            ],
-            2,
-        ),
-        (vec!["not-a-url".into(), scenarios.clone()], 2),
-        (
-            vec![closed, scenarios.clone(), "--timeout".into(), "2".into()],
-            3,
-        ),
-    ];
+    let mut full = vec!["fidelity".to_string(), "--base-url".into()];
+    full.extend(args.iter().map(|a| {
+        a.replace("{url}", &vendor.url)
+            .replace("{scenarios}", &scenarios)
+            .replace("{closed}", &closed)
+    }));
+    let shown = full.join(" ");
 
-    for (args, code) in runs {
-        // Act
-        let mut full = vec!["fidelity".to_string(), "--base-url".into()];
-        full.extend(args);
-        let shown = full.join(" ");
-        let done = tokio::task::spawn_blocking(move || {
-            let args: Vec<&str> = full.iter().map(String::as_str).collect();
-            wait_bounded(vouch(&args, DEFAULT_TOKEN), Duration::from_secs(120))
-        })
-        .await
-        .unwrap();
+    // Act
+    let done = tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = full.iter().map(String::as_str).collect();
+        wait_bounded(vouch(&args, DEFAULT_TOKEN), Duration::from_secs(120))
+    })
+    .await
+    .unwrap();
 
-        // Assert
-        assert_eq!(
-            done.status.code(),
-            Some(code),
-            "vouch {shown}\n{}{}",
-            done.stdout,
-            done.stderr
-        );
-    }
+    // Assert
+    assert_eq!(
+        done.status.code(),
+        Some(code),
+        "vouch {shown}\n{}{}",
+        done.stdout,
+        done.stderr
+    );
 }
 
 /// Chromium with the flags that keep it off the network and out of the user's profile.

@@ -167,7 +167,7 @@ async fn a_recording_is_a_scenario_with_operations_captures_and_no_credentials()
     let statuses: Vec<String> = parsed
         .steps
         .iter()
-        .map(|s| s.expect.status.as_ref().unwrap().to_string())
+        .map(|s| s.expect.status().unwrap().to_string())
         .collect();
     assert_eq!(
         statuses,
@@ -176,9 +176,17 @@ async fn a_recording_is_a_scenario_with_operations_captures_and_no_credentials()
         ]
     );
     // The generated id is captured where it first appeared and used by the later steps.
+    let captures: Vec<(String, String)> = parsed.steps[1]
+        .capture
+        .iter()
+        .map(|c| (c.name.clone(), c.selector.to_string()))
+        .collect();
     assert_eq!(
-        parsed.steps[1].capture.get("ingress_port_id"),
-        Some(&json!("/ingress_port_id"))
+        captures,
+        [(
+            "ingress_port_id".to_string(),
+            "/ingress_port_id".to_string()
+        )]
     );
     for step in &parsed.steps[3..5] {
         assert_eq!(

@@ -115,6 +115,67 @@ fn a_failed_expectation_exits_1_naming_the_step_line_operation_and_selector() {
 }
 
 #[test]
+fn each_failed_expectation_points_at_its_yaml_line_and_column_in_every_report() {
+    // Arrange: a header, a body assertion and a capture that all miss.
+    let file = "tests/cli/failing/located-expectations.yaml";
+    let dir = temp_dir("located");
+    let (junit, json) = (dir.join("out.xml"), dir.join("out.json"));
+
+    // Act
+    let out = vouch(
+        &[
+            "run",
+            file,
+            "--report",
+            &format!("junit={}", junit.display()),
+            "--report",
+            &format!("json={}", json.display()),
+        ],
+        &[],
+    );
+
+    // Assert: the terminal, JSON and JUnit reports each name file:line:column.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    for (what, at) in [("header", "13:9"), ("body", "17:11"), ("capture", "20:7")] {
+        assert!(
+            stdout.contains(&format!("--> {file}:{at}")),
+            "the {what} finding points at {at}: {stdout}"
+        );
+    }
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let located: Vec<(String, u64, u64)> = report["scenarios"][0]["steps"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let at = &f["location"];
+            (
+                at["file"].as_str().unwrap_or_default().to_string(),
+                at["line"].as_u64().unwrap_or_default(),
+                at["column"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        located,
+        [
+            (file.to_string(), 13, 9),
+            (file.to_string(), 17, 11),
+            (file.to_string(), 20, 7)
+        ]
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains(&format!(
+            "TCP used ports ({file}:17:11): zstack.getVipUsedPorts"
+        )),
+        "{xml}"
+    );
+}
+
+#[test]
 fn junit_and_json_reports_hold_one_entry_per_scenario() {
     let dir = temp_dir("reports");
     let (junit, json) = (dir.join("out.xml"), dir.join("out.json"));

@@ -75,9 +75,7 @@ fn run(
         },
         root: dir.to_path_buf(),
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let runtime = vouch::runtime::current_thread()?;
     let outcome = runtime.block_on(run_one(catalog, scenario, kind, &options));
     match &outcome.verdict {
         Verdict::Passed | Verdict::Skipped(_) => {}

@@ -1,57 +1,59 @@
-//! A step's own expectations: status, body assertions and headers.
+//! A step's own expectations: status, body assertions and headers, already
+//! parsed by the scenario module. Each finding carries the location of the
+//! expectation it breaks.
 
 use regex::Regex;
 use serde_json::Value;
 
-use super::select::Selector;
 use super::{Finding, Rule};
-use crate::runner::Exchange;
+use crate::exchange::Exchange;
 use crate::scenario::template::{Vars, render, render_text_with};
-use crate::scenario::{BodyAssertion, Expect};
+use crate::scenario::{BodyAssertion, Expect, HeaderWant, Location, Pattern};
 
-/// Every way `exchange` misses `expect`. Without an expected status, any 2xx passes.
+/// Every way `exchange` misses `expect`. Without an expected status, any
+/// 2xx passes (a finding then points at the step, `step_at`).
 pub fn check_expectations(
     operation: &str,
     expect: &Expect,
     exchange: &Exchange,
     vars: &Vars,
+    step_at: &Location,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
-    let finding = |rule, pointer: &str, expected: String, actual: String| Finding {
+    let finding = |rule, pointer: &str, expected: String, actual: String, at: &Location| Finding {
         operation: operation.to_string(),
         rule,
         pointer: pointer.to_string(),
         expected,
         actual,
+        location: Some(at.clone()),
     };
-    let status_ok = match &expect.status {
+    let status_ok = match expect.status() {
         Some(s) => s.matches(exchange.status),
         None => (200..300).contains(&exchange.status),
     };
     if !status_ok {
-        let expected = expect
-            .status
-            .as_ref()
-            .map_or("a 2xx status".to_string(), |s| format!("status {s}"));
+        let (expected, at) = expect.status.as_ref().map_or_else(
+            || ("a 2xx status".to_string(), step_at),
+            |(s, at)| (format!("status {s}"), at),
+        );
         out.push(finding(
             Rule::Status,
             "",
             expected,
             exchange.status.to_string(),
+            at,
         ));
     }
-    for (name, want) in &expect.headers {
-        let got = exchange
-            .response_headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str());
-        if let Some(problem) = header_problem(want, got) {
+    for header in &expect.headers {
+        let got = exchange.response_header(&header.name);
+        if let Some(problem) = header_problem(&header.want, got) {
             out.push(finding(
                 Rule::Expectation,
-                &format!("header {name}"),
+                &format!("header {}", header.name),
                 problem,
                 got.unwrap_or("absent").to_string(),
+                &header.location,
             ));
         }
     }
@@ -65,31 +67,25 @@ pub fn check_expectations(
         for (expected, actual) in assertion_problems(assertion, &body, vars) {
             out.push(finding(
                 Rule::Expectation,
-                assertion.selector(),
+                &assertion.selector.to_string(),
                 expected,
                 actual,
+                &assertion.location,
             ));
         }
     }
     out
 }
 
-fn header_problem(want: &Value, got: Option<&str>) -> Option<String> {
+fn header_problem(want: &HeaderWant, got: Option<&str>) -> Option<String> {
     match (want, got) {
-        (Value::Object(m), got) if m.get("absent") == Some(&Value::Bool(true)) => {
-            got.map(|_| "no such header".to_string())
+        (HeaderWant::Absent, got) => got.map(|_| "no such header".to_string()),
+        (HeaderWant::Matches(re), Some(got)) => {
+            (!re.is_match(got)).then(|| format!("a value matching /{re}/"))
         }
-        (Value::Object(m), Some(got)) => {
-            let re = m.get("regex").and_then(Value::as_str)?;
-            let ok = Regex::new(re).is_ok_and(|r| r.is_match(got));
-            (!ok).then(|| format!("a value matching /{re}/"))
-        }
-        (Value::Object(_), None) => Some("the header".into()),
-        (want, got) => {
-            let want = match want {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
+        (HeaderWant::Present, Some(_)) => None,
+        (HeaderWant::Matches(_) | HeaderWant::Present, None) => Some("the header".into()),
+        (HeaderWant::Equals(want), got) => {
             (got != Some(want.as_str())).then(|| format!("`{want}`"))
         }
     }
@@ -102,9 +98,7 @@ fn assertion_problems(
     vars: &Vars,
 ) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    let Ok(selector) = Selector::parse(assertion.selector()) else {
-        return vec![("a valid selector".into(), assertion.selector().to_string())];
-    };
+    let selector = &assertion.selector;
     let selected = selector.select(body);
     let shown = |v: &Option<Value>| v.as_ref().map_or("nothing".to_string(), Value::to_string);
     if let Some(absent) = assertion.absent {
@@ -136,19 +130,10 @@ fn assertion_problems(
                 .map_or("nothing".into(), |v| format!("type {} ({v})", json_type(v))),
         ));
     }
-    if let Some(re) = &assertion.regex {
-        let re = render_text_with(re, vars, regex::escape).unwrap_or_else(|_| re.clone());
-        let text = match &selected {
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(other) => Some(other.to_string()),
-            None => None,
-        };
-        if !text
-            .as_deref()
-            .is_some_and(|t| Regex::new(&re).is_ok_and(|r| r.is_match(t)))
-        {
-            out.push((format!("a value matching /{re}/"), shown(&selected)));
-        }
+    if let Some(pattern) = &assertion.regex
+        && let Some(problem) = regex_problem(pattern, &selected, vars)
+    {
+        out.push((problem, shown(&selected)));
     }
     if let Some(length) = assertion.length {
         let actual = match &selected {
@@ -176,6 +161,31 @@ fn assertion_problems(
         }
     }
     out
+}
+
+/// What the value should have matched, when it does not match `pattern`.
+/// A templated pattern gets its variables inserted escaped first.
+fn regex_problem(pattern: &Pattern, selected: &Option<Value>, vars: &Vars) -> Option<String> {
+    let rendered;
+    let re = match pattern {
+        Pattern::Fixed(re) => re,
+        Pattern::Templated(text) => {
+            let text = render_text_with(text, vars, regex::escape).unwrap_or_else(|_| text.clone());
+            match Regex::new(&text) {
+                Ok(re) => {
+                    rendered = re;
+                    &rendered
+                }
+                Err(_) => return Some(format!("a value matching /{text}/")),
+            }
+        }
+    };
+    let text = match selected {
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+        None => return Some(format!("a value matching /{re}/")),
+    };
+    (!re.is_match(&text)).then(|| format!("a value matching /{re}/"))
 }
 
 /// The JSON type name of a value (`integer` for whole numbers).

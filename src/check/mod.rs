@@ -1,19 +1,23 @@
 //! Checks a response against its operation's contract, whatever a scenario
 //! asks: the status is declared, the content type matches, the body validates
 //! against the schema for that status, no 5xx unless expected, declared
-//! headers are present. Pure: data in, [`Finding`]s out. The mock runs the
-//! same checks on every response it sends in debug builds, so it can never
-//! contradict its own contract unnoticed.
+//! headers are present. [`expect`] checks a step's own expectations and
+//! [`snapshot`] renders the text a snapshot compares. Pure: data in,
+//! [`Finding`]s out; no file, socket or clock (the runner reads and writes
+//! snapshot files). The mock runs the same checks on every response it
+//! sends in debug builds, so it can never contradict its own contract
+//! unnoticed.
 
 pub mod expect;
-pub mod select;
 pub mod snapshot;
 
 use std::fmt;
 
 use serde_json::Value;
 
-use crate::spec::Operation;
+use crate::media_type;
+use crate::scenario::Location;
+use crate::spec::{Operation, Violation};
 
 /// What kind of contract rule a finding breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -74,6 +78,18 @@ pub struct Finding {
     pub expected: String,
     /// What the response did.
     pub actual: String,
+    /// Where the expectation that failed is written in its scenario file
+    /// (for a contract finding, the step); `None` outside a scenario.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+}
+
+impl Finding {
+    /// The same finding, located at `location` (unless it already is).
+    pub fn located(mut self, location: &Location) -> Finding {
+        self.location.get_or_insert_with(|| location.clone());
+        self
+    }
 }
 
 impl fmt::Display for Finding {
@@ -99,18 +115,6 @@ pub struct Observed<'a> {
     pub body: &'a [u8],
 }
 
-/// Whether a media type is JSON (`application/json`, `application/problem+json`, ...).
-pub fn is_json_media_type(media_type: &str) -> bool {
-    let essence = media_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
-}
-
 /// Checks `response` against `op`. `expect_server_error` says whether the
 /// caller asked for a 5xx (then a 5xx is not a finding by itself).
 pub fn check_response(
@@ -125,6 +129,7 @@ pub fn check_response(
         pointer: pointer.to_string(),
         expected,
         actual,
+        location: None,
     };
     if response.status >= 500 && !expect_server_error {
         out.push(finding(
@@ -198,7 +203,7 @@ pub fn check_response(
     let Some(schema) = &media.schema else {
         return out;
     };
-    let instance = if is_json_media_type(&media.media_type) {
+    let instance = if media_type::is_json(&media.media_type) {
         match serde_json::from_slice::<Value>(response.body) {
             Ok(v) => v,
             Err(e) => {
@@ -218,9 +223,51 @@ pub fn check_response(
         out.push(finding(
             Rule::Schema,
             &v.instance_pointer,
-            format!("schema rule #{}{}", schema.pointer, v.rule),
+            schema_expectation(&schema.pointer, &v),
             v.message,
         ));
     }
     out
+}
+
+/// What a schema violation expected, from jsonschema's typed error kind:
+/// the keyword, the properties it names and the rule's place in the spec
+/// (`required "name" (schema rule #/components/schemas/Port/required)`).
+fn schema_expectation(schema_pointer: &str, v: &Violation) -> String {
+    let properties: Vec<String> = v.properties.iter().map(|p| format!(" \"{p}\"")).collect();
+    format!(
+        "{}{} (schema rule #{schema_pointer}{})",
+        v.keyword,
+        properties.concat(),
+        v.rule
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::Catalog;
+
+    #[test]
+    fn a_schema_finding_names_the_keyword_and_property_from_the_typed_error_kind() {
+        let catalog = Catalog::builtin().expect("built-in specs");
+        let (_, op) = catalog
+            .operation("zstack.getVipUsedPorts")
+            .expect("operation");
+        let observed = Observed {
+            status: 200,
+            content_type: Some("application/json; charset=utf-8"),
+            header_names: &[],
+            body: b"{}",
+        };
+        let findings = check_response(op, observed, false);
+        let schema: Vec<&Finding> = findings.iter().filter(|f| f.rule == Rule::Schema).collect();
+        assert!(!schema.is_empty(), "{findings:#?}");
+        assert!(
+            schema[0].expected.starts_with("required \"")
+                && schema[0].expected.contains("(schema rule #/"),
+            "{findings:#?}"
+        );
+        assert_eq!(schema[0].location, None);
+    }
 }

@@ -1,15 +1,13 @@
-//! Snapshots of responses in insta's file format, so `cargo insta review`
-//! works on them: status, content type and body, with volatile values
-//! (schema properties marked `x-volatile`, and a step's own `redact`
-//! selectors) and secrets replaced before comparison.
-
-use std::path::Path;
+//! The text a response snapshot compares: status, content type and body,
+//! with volatile values (schema properties marked `x-volatile`, and a
+//! step's own `redact` selectors) and secrets replaced. Pure: the runner
+//! reads and writes the snapshot files.
 
 use serde_json::Value;
 
-use super::select::Selector;
-use super::{Finding, Rule};
-use crate::runner::Exchange;
+use crate::exchange::Exchange;
+use crate::redact::redact as redact_secrets;
+use crate::scenario::Selector;
 use crate::spec::{Operation, Spec};
 
 /// What replaces a volatile value.
@@ -24,7 +22,7 @@ pub fn name(scenario_id: &str, index: usize) -> String {
 pub fn render(
     routed: Option<(&Spec, &Operation)>,
     exchange: &Exchange,
-    redactions: &[String],
+    redactions: &[Selector],
     secrets: &[String],
 ) -> String {
     let content_type = exchange.content_type.as_deref().unwrap_or("(none)");
@@ -34,7 +32,7 @@ pub fn render(
                 let pointers = volatile_in(spec, op, exchange.status, content_type, &json);
                 redact(&mut json, &pointers);
             }
-            for selector in redactions.iter().filter_map(|r| Selector::parse(r).ok()) {
+            for selector in redactions {
                 let pointers = selector.pointers(&json);
                 redact(&mut json, &pointers);
             }
@@ -46,9 +44,7 @@ pub fn render(
         "status: {}\ncontent-type: {content_type}\nbody:\n{body}\n",
         exchange.status
     );
-    secrets
-        .iter()
-        .fold(text, |t, s| t.replace(s.as_str(), "[secret]"))
+    redact_secrets(&text, secrets)
 }
 
 fn redact(json: &mut Value, pointers: &[String]) {
@@ -157,91 +153,4 @@ fn resolve<'v>(doc: &'v Value, mut schema: &'v Value) -> &'v Value {
         }
     }
     schema
-}
-
-/// Compares a rendered snapshot with its file, writing as the mode allows.
-pub struct SnapshotCheck<'a> {
-    /// Directory holding the snapshot files (`snapshots/`).
-    pub dir: &'a Path,
-    /// Snapshot name (`<scenario id>__<step number>`), which names its file.
-    pub name: &'a str,
-    /// The scenario file, for the header.
-    pub source: &'a str,
-    /// What the snapshot shows, for the header.
-    pub expression: &'a str,
-    /// `--update-snapshots`: write the new contents.
-    pub update: bool,
-    /// In CI nothing is ever written.
-    pub ci: bool,
-}
-
-impl SnapshotCheck<'_> {
-    /// A finding when the stored snapshot differs (or is missing); `None` when it matches or was updated.
-    pub fn compare(&self, operation: &str, contents: &str) -> Option<Finding> {
-        let path = self.dir.join(format!("{}.snap", self.name));
-        let stored = std::fs::read_to_string(&path)
-            .ok()
-            .map(|t| body_of(&t).to_string());
-        if stored.as_deref().map(str::trim_end) == Some(contents.trim_end()) {
-            let _ = std::fs::remove_file(path.with_extension("snap.new"));
-            return None;
-        }
-        if self.update && !self.ci {
-            return match self.write(&path, contents) {
-                Ok(()) => None,
-                Err(e) => {
-                    Some(self.finding(operation, "a writable snapshot".into(), e.to_string()))
-                }
-            };
-        }
-        if !self.ci {
-            // Pending review, as insta does: `cargo insta review` picks it up.
-            let _ = self.write(&path.with_extension("snap.new"), contents);
-        }
-        Some(match stored {
-            None => self.finding(
-                operation,
-                format!("a stored snapshot {}", path.display()),
-                "none (run with --update-snapshots to write it)".into(),
-            ),
-            Some(stored) => self.finding(operation, stored, contents.to_string()),
-        })
-    }
-
-    fn finding(&self, operation: &str, expected: String, actual: String) -> Finding {
-        Finding {
-            operation: operation.to_string(),
-            rule: Rule::Snapshot,
-            pointer: String::new(),
-            expected,
-            actual,
-        }
-    }
-
-    /// Writes atomically: a temporary file renamed over the old one.
-    fn write(&self, path: &Path, contents: &str) -> std::io::Result<()> {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        let text = format!(
-            "---\nsource: {}\nexpression: {}\n---\n{}",
-            self.source,
-            serde_json::to_string(self.expression).unwrap_or_default(),
-            contents
-        );
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        std::fs::write(&tmp, text)?;
-        std::fs::rename(&tmp, path)
-    }
-}
-
-/// The contents of an insta snapshot file (after its header).
-pub fn body_of(file: &str) -> &str {
-    let Some(rest) = file.strip_prefix("---\n") else {
-        return file;
-    };
-    match rest.find("\n---\n") {
-        Some(end) => &rest[end + 5..],
-        None => file,
-    }
 }

@@ -5,10 +5,10 @@
 
 use serde_json::Value;
 
-use super::classify::{Context, essence};
-use super::{Difference, Kind};
+use super::{Context, Difference, Kind};
 use crate::check::snapshot::volatile_in;
-use crate::runner::{Exchange, StepOutcome};
+use crate::exchange::Exchange;
+use crate::runner::StepOutcome;
 use crate::spec::document::child_pointer;
 use crate::spec::{Catalog, Operation, Spec};
 
@@ -67,7 +67,7 @@ fn volatile_pointers(
     let Some((spec, op)) = routed else {
         return Vec::new();
     };
-    let content_type = essence(exchange.content_type.as_deref());
+    let content_type = exchange.media_type();
     volatile_in(spec, op, exchange.status, &content_type, json)
 }
 

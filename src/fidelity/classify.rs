@@ -3,22 +3,10 @@
 //! validity against the contract, and latency. Pure: two exchanges in,
 //! differences out.
 
-use super::{Difference, Kind, body};
+use super::{Context, Difference, Kind, body};
 use crate::check::{Observed, check_response};
-use crate::runner::Exchange;
+use crate::exchange::Exchange;
 use crate::spec::{Operation, Spec};
-
-/// What comparing one step needs besides the two answers.
-#[derive(Debug, Clone, Copy)]
-pub struct Context<'a> {
-    /// Live slower than the mock by more than this is a [`Kind::Latency`] difference.
-    pub latency_threshold_ms: f64,
-    /// The values of `x-volatile` fields anywhere in the mock's run of the
-    /// scenario (generated ids...): text that differs only by them is alike.
-    pub mock_volatile: &'a [String],
-    /// The same for the live run.
-    pub live_volatile: &'a [String],
-}
 
 /// Every difference between `mock` and `live`, the answers to one step of
 /// operation `routed` (`None` for a request that matches no operation).
@@ -59,31 +47,12 @@ pub fn classify(
     out
 }
 
-/// `application/json` for `Application/JSON; charset=utf-8`.
-pub(crate) fn essence(content_type: Option<&str>) -> String {
-    content_type
-        .and_then(|c| c.split(';').next())
-        .map(|c| c.trim().to_ascii_lowercase())
-        .unwrap_or_default()
-}
-
 fn content_type(mock: &Exchange, live: &Exchange, out: &mut Vec<Difference>) {
-    let (m, l) = (
-        essence(mock.content_type.as_deref()),
-        essence(live.content_type.as_deref()),
-    );
+    let (m, l) = (mock.media_type(), live.media_type());
     if m != l {
         let shown = |e: String| if e.is_empty() { "(none)".into() } else { e };
         out.push(Difference::new(Kind::ContentType, "", shown(m), shown(l)));
     }
-}
-
-fn header<'e>(exchange: &'e Exchange, name: &str) -> Option<&'e str> {
-    exchange
-        .response_headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
 }
 
 /// The headers the spec declares for the status: present on both sides or
@@ -97,7 +66,7 @@ fn headers(op: &Operation, mock: &Exchange, live: &Exchange, out: &mut Vec<Diffe
             .schema
             .as_ref()
             .is_some_and(|s| s.source.get("x-volatile") == Some(&serde_json::Value::Bool(true)));
-        let (m, l) = (header(mock, &h.name), header(live, &h.name));
+        let (m, l) = (mock.response_header(&h.name), live.response_header(&h.name));
         let differs = match (m, l) {
             (Some(m), Some(l)) => m != l && !volatile,
             (m, l) => m.is_some() != l.is_some(),
@@ -117,7 +86,7 @@ fn headers(op: &Operation, mock: &Exchange, live: &Exchange, out: &mut Vec<Diffe
 /// One side honours the contract and the other does not.
 fn validity(op: &Operation, mock: &Exchange, live: &Exchange, out: &mut Vec<Difference>) {
     let first_finding = |e: &Exchange| {
-        let names: Vec<&str> = e.response_headers.iter().map(|(n, _)| n.as_str()).collect();
+        let names = e.response_header_names();
         let observed = Observed {
             status: e.status,
             content_type: e.content_type.as_deref(),

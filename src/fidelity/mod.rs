@@ -21,12 +21,13 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-pub use classify::{Context, classify};
+pub use classify::classify;
 pub(crate) use errata::field_name;
 pub use score::{OperationScore, Tally};
 pub use table::percent;
 
-use crate::runner::{Exchange, RunOptions, ScenarioOutcome, StepError, StepOutcome, Verdict};
+use crate::exchange::Exchange;
+use crate::runner::{RunOptions, ScenarioOutcome, StepError, StepOutcome, Verdict};
 use crate::scenario::Scenario;
 use crate::spec::Catalog;
 use crate::suite::{TargetKind, run_one};
@@ -101,6 +102,18 @@ impl std::fmt::Display for Kind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.label())
     }
+}
+
+/// What comparing one step needs besides the two answers.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// Live slower than the mock by more than this is a [`Kind::Latency`] difference.
+    pub latency_threshold_ms: f64,
+    /// The values of `x-volatile` fields anywhere in the mock's run of the
+    /// scenario (generated ids...): text that differs only by them is alike.
+    pub mock_volatile: &'a [String],
+    /// The same for the live run.
+    pub live_volatile: &'a [String],
 }
 
 /// One difference between the two answers to a step.

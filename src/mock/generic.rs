@@ -272,7 +272,7 @@ fn example_reply(op: &Operation, status: u16) -> Reply {
     match op.response_for(status) {
         Some(r) if r.content.is_empty() => Reply::empty(status),
         Some(r) => match (r.content.first(), first_example(r)) {
-            (Some(m), Some(example)) if crate::check::is_json_media_type(&m.media_type) => {
+            (Some(m), Some(example)) if crate::media_type::is_json(&m.media_type) => {
                 Reply::json(status, example)
             }
             (_, Some(Value::String(text))) => Reply::text(status, text),

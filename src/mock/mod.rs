@@ -237,7 +237,7 @@ async fn serve_operation(State(state): State<Arc<MockState>>, request: Request) 
         method: seen.method,
         path: seen.path,
         // A credential may travel in the query (Zadig's `?token=`): never journal it.
-        query: seen.query.replace(state.token.as_str(), "[secret]"),
+        query: crate::redact::redact(&seen.query, &[state.token.as_str()]),
         operation: seen.operation,
         findings: seen.findings,
         status,

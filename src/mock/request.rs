@@ -6,7 +6,7 @@
 use axum::http::HeaderMap;
 use serde_json::Value;
 
-use crate::check::is_json_media_type;
+use crate::media_type;
 use crate::spec::{Method, Operation, Parameter, ParameterLocation, Schema};
 
 /// The largest request body the mock reads.
@@ -257,10 +257,10 @@ pub fn check_body(
         // No Content-Type: read it as the first declared type.
         None => declared.content.first(),
         Some(ct) => {
-            let essence = ct.split(';').next().unwrap_or("").trim();
+            let essence = media_type::essence(ct);
             declared.content.iter().find(|m| {
-                m.media_type.eq_ignore_ascii_case(essence)
-                    || (is_json_media_type(&m.media_type) && is_json_media_type(essence))
+                m.media_type.eq_ignore_ascii_case(&essence)
+                    || (media_type::is_json(&m.media_type) && media_type::is_json(&essence))
             })
         }
     };
@@ -269,7 +269,7 @@ pub fn check_body(
             found: content_type.unwrap_or_default().to_string(),
         });
     };
-    if !is_json_media_type(&media.media_type) {
+    if !media_type::is_json(&media.media_type) {
         return Ok(None);
     }
     let value: Value = serde_json::from_slice(body).map_err(|e| RequestProblem::MalformedJson {

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use super::captures::{SECRET_VARIABLE, hide_secrets, link};
 use super::draft::{CredentialNames, Draft, draft};
 use super::proxy::Recorded;
-use crate::report::write_atomic;
+use crate::atomic_file;
 use crate::spec::Catalog;
 
 /// A scenario made from a recording.
@@ -54,7 +54,7 @@ pub fn write_scenario(
     recorded: &[Recorded],
 ) -> Result<Recording, String> {
     let recording = scenario(catalog, upstream, recorded);
-    write_atomic(path, &recording.text).map_err(|e| format!("{}: {e}", path.display()))?;
+    atomic_file::write(path, &recording.text).map_err(|e| format!("{}: {e}", path.display()))?;
     crate::scenario::parse_scenario(path, &recording.text, catalog, &BTreeSet::new()).map_err(
         |errors| {
             let text: Vec<String> = errors.iter().map(ToString::to_string).collect();

@@ -11,9 +11,9 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use super::write_atomic;
+use crate::atomic_file;
+use crate::exchange::Exchange;
 use crate::fidelity::{Difference, FidelityReport, Kind, OperationScore, PairedStep, percent};
-use crate::runner::Exchange;
 use crate::spec::document::child_pointer;
 
 /// Bodies nested deeper than this are shown as compact JSON.
@@ -28,7 +28,7 @@ pub struct FidelityHtmlReport {
 impl FidelityHtmlReport {
     /// Writes `report` atomically.
     pub fn write(&self, report: &FidelityReport) -> std::io::Result<()> {
-        write_atomic(&self.path, &render(report))
+        atomic_file::write(&self.path, &render(report))
     }
 }
 

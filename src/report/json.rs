@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use super::{Reporter, Summary, write_atomic};
+use super::{Reporter, Summary};
+use crate::atomic_file;
 use crate::runner::ScenarioOutcome;
 
 /// Writes the whole run as one JSON document.
@@ -14,7 +15,7 @@ pub struct JsonReport {
 impl Reporter for JsonReport {
     fn finish(&mut self, outcomes: &[ScenarioOutcome], summary: &Summary) -> std::io::Result<()> {
         let doc = serde_json::json!({ "summary": summary, "scenarios": outcomes });
-        write_atomic(
+        atomic_file::write(
             &self.path,
             &serde_json::to_string_pretty(&doc).unwrap_or_default(),
         )

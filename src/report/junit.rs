@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::{Reporter, Summary, write_atomic};
+use super::{Reporter, Summary};
+use crate::atomic_file;
 use crate::runner::{ScenarioOutcome, StepError, Verdict};
 
 /// Writes a JUnit XML file.
@@ -46,17 +47,21 @@ impl Reporter for JunitReport {
         }
         report.add_test_suite(suite);
         let xml = report.to_string().map_err(std::io::Error::other)?;
-        write_atomic(&self.path, &xml)
+        atomic_file::write(&self.path, &xml)
     }
 }
 
-/// One line per finding or step error: `step (file:line): finding`.
+/// One line per finding or step error: `step (file:line:column): finding`
+/// (the column where the finding knows the expectation it breaks).
 fn failure_lines(o: &ScenarioOutcome) -> Vec<String> {
     let mut lines = Vec::new();
     for step in &o.steps {
         let at = format!("{} ({}:{})", step.label, o.file.display(), step.line);
         for f in &step.findings {
-            lines.push(format!("{at}: {f}"));
+            match &f.location {
+                Some(location) => lines.push(format!("{} ({location}): {f}", step.label)),
+                None => lines.push(format!("{at}: {f}")),
+            }
         }
         match &step.error {
             Some(StepError::Unreachable(e)) => lines.push(format!("{at}: target unreachable: {e}")),

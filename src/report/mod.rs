@@ -3,13 +3,13 @@
 //! `vouch fidelity` comparison. Reports never hold secrets: the runner
 //! redacts them before an outcome exists.
 
+mod arg;
 mod html;
 mod json;
 mod junit;
 mod terminal;
 
-use std::path::Path;
-
+pub use arg::{FidelityReportKind, ReportArg, ReportArgError, ReportKinds, RunReportKind};
 pub use html::FidelityHtmlReport;
 pub use json::JsonReport;
 pub use junit::JunitReport;
@@ -62,14 +62,4 @@ pub trait Reporter {
     fn scenario_done(&mut self, _outcome: &ScenarioOutcome) {}
     /// The run is over.
     fn finish(&mut self, outcomes: &[ScenarioOutcome], summary: &Summary) -> std::io::Result<()>;
-}
-
-/// Writes `text` to `path` atomically: a temporary file renamed into place.
-pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)?;
-    }
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path)
 }

@@ -83,6 +83,9 @@ impl TerminalReport {
                         f.rule, f.expected, f.actual
                     ));
                 }
+                if let Some(location) = &f.location {
+                    out.push(format!("      --> {location}"));
+                }
             }
         }
         out

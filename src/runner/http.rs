@@ -7,6 +7,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
 
 use super::{Exchange, render_str};
+use crate::redact::redact;
 use crate::scenario::Step;
 use crate::scenario::template::{Vars, render};
 use crate::spec::{Catalog, Credential, Method, ParameterLocation, Routed};
@@ -100,8 +101,7 @@ pub fn build<'c>(catalog: &'c Catalog, step: &Step, vars: &Vars) -> Result<Built
             (Some(op.id.as_str()), op.method, path)
         }
         (None, Some(method), Some(path)) => {
-            let method =
-                Method::parse(method).ok_or_else(|| format!("`{method}` is not an HTTP method"))?;
+            let method = *method;
             let path = render_str(path, vars)?;
             let (path, inline_query) =
                 path.split_once('?').map_or((path.clone(), None), |(p, q)| {
@@ -134,12 +134,6 @@ pub fn build<'c>(catalog: &'c Catalog, step: &Step, vars: &Vars) -> Result<Built
         headers,
         body,
     })
-}
-
-fn redact(text: &str, secrets: &[String]) -> String {
-    secrets
-        .iter()
-        .fold(text.to_string(), |t, s| t.replace(s.as_str(), "[secret]"))
 }
 
 /// Sends `request` to `base`, adding `credential` with its token.

@@ -1,9 +1,13 @@
 //! Runs scenarios against a [`Target`]: renders each step's request, sends
 //! it, checks the answer (contract, expectations, snapshot) and carries
-//! captures forward. The runner does not know whether the target is the
-//! built-in mock or a live service: the caller hands it base URLs.
+//! captures forward. Steps arrive parsed: the runner evaluates their typed
+//! selectors and expectations and never parses scenario text. It reads and
+//! writes the snapshot files, so that [`crate::check`] stays pure. The
+//! runner does not know whether the target is the built-in mock or a live
+//! service: the caller hands it base URLs.
 
 mod http;
+mod snapshot_files;
 
 pub use http::client;
 
@@ -14,13 +18,13 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::check::snapshot::{self, SnapshotCheck};
-use crate::check::{
-    Finding, Observed, Rule, check_response, expect::check_expectations, select::Selector,
-};
+use crate::check::snapshot;
+use crate::check::{Finding, Observed, Rule, check_response, expect::check_expectations};
+use crate::exchange::Exchange;
 use crate::scenario::template::{Vars, render, render_text};
 use crate::scenario::{Scenario, Step};
 use crate::spec::{Catalog, Operation, Spec};
+use snapshot_files::SnapshotFile;
 
 /// Where requests go and which credentials they carry.
 #[derive(Clone, Default)]
@@ -106,36 +110,6 @@ pub struct RunOptions {
     pub snapshots: SnapshotMode,
     /// The scenarios' root, for stable ids and snapshot names.
     pub root: PathBuf,
-}
-
-/// One request and its answer, secrets redacted.
-#[derive(Debug, Clone, Serialize)]
-pub struct Exchange {
-    /// HTTP method, upper case (`GET`).
-    pub method: String,
-    /// Full request URL, query included.
-    pub url: String,
-    /// Request headers as sent, credential included (redacted).
-    pub request_headers: Vec<(String, String)>,
-    /// JSON request body, if the step sent one.
-    pub request_body: Option<Value>,
-    /// HTTP status of the answer.
-    pub status: u16,
-    /// The answer's `Content-Type` header, if any.
-    pub content_type: Option<String>,
-    /// Response headers (name, value), in received order.
-    pub response_headers: Vec<(String, String)>,
-    /// The body as text (lossy for binary).
-    pub body: String,
-    /// Milliseconds from the first send (retries included) to the whole body read.
-    pub elapsed_ms: f64,
-}
-
-impl Exchange {
-    /// The body as JSON, if it is.
-    pub fn json(&self) -> Option<Value> {
-        serde_json::from_str(&self.body).ok()
-    }
 }
 
 /// Why a step did not produce a checked exchange.
@@ -332,7 +306,7 @@ impl StepContext<'_> {
     async fn run(&self, step: &Step, client: &reqwest::Client, vars: &mut Vars) -> StepOutcome {
         let mut outcome = StepOutcome {
             label: step.label(self.index),
-            line: step.line,
+            line: step.location.line,
             teardown: self.teardown,
             operation: step.operation.clone(),
             exchange: None,
@@ -380,34 +354,35 @@ impl StepContext<'_> {
         };
         let expected_5xx = step
             .expect
-            .status
-            .as_ref()
+            .status()
             .is_some_and(|s| s.expects_server_error());
         if let Some((_, op)) = routed {
-            let names: Vec<&str> = exchange
-                .response_headers
-                .iter()
-                .map(|(n, _)| n.as_str())
-                .collect();
+            let names = exchange.response_header_names();
             let observed = Observed {
                 status: exchange.status,
                 content_type: exchange.content_type.as_deref(),
                 header_names: &names,
                 body: exchange.body.as_bytes(),
             };
-            outcome
-                .findings
-                .extend(check_response(op, observed, expected_5xx));
+            outcome.findings.extend(
+                check_response(op, observed, expected_5xx)
+                    .into_iter()
+                    .map(|f| f.located(&step.location)),
+            );
         }
         let op_id = outcome
             .operation
             .clone()
             .unwrap_or_else(|| format!("{} {}", request.method, request.path));
-        outcome
-            .findings
-            .extend(check_expectations(&op_id, &step.expect, &exchange, vars));
+        outcome.findings.extend(check_expectations(
+            &op_id,
+            &step.expect,
+            &exchange,
+            vars,
+            &step.location,
+        ));
         self.capture(step, &exchange, vars, &op_id, &mut outcome.findings);
-        if step.snapshot.enabled() {
+        if step.snapshot.enabled {
             self.snapshot(step, routed, &exchange, &op_id, &mut outcome);
         }
         outcome.exchange = Some(exchange);
@@ -423,18 +398,18 @@ impl StepContext<'_> {
         findings: &mut Vec<Finding>,
     ) {
         let body = exchange.json().unwrap_or(Value::Null);
-        for (name, selector) in &step.capture {
-            let text = selector.as_str().unwrap_or_default();
-            match Selector::parse(text).ok().and_then(|s| s.select(&body)) {
+        for capture in &step.capture {
+            match capture.selector.select(&body) {
                 Some(value) => {
-                    vars.insert(name.clone(), value);
+                    vars.insert(capture.name.clone(), value);
                 }
                 None => findings.push(Finding {
                     operation: op_id.to_string(),
                     rule: Rule::Capture,
-                    pointer: text.to_string(),
-                    expected: format!("a value to capture as `{name}`"),
+                    pointer: capture.selector.to_string(),
+                    expected: format!("a value to capture as `{}`", capture.name),
                     actual: "nothing there".into(),
+                    location: Some(capture.location.clone()),
                 }),
             }
         }
@@ -449,14 +424,14 @@ impl StepContext<'_> {
         outcome: &mut StepOutcome,
     ) {
         let name = snapshot::name(self.scenario_id, self.index);
-        let contents = snapshot::render(routed, exchange, step.snapshot.redactions(), self.secrets);
+        let contents = snapshot::render(routed, exchange, &step.snapshot.redact, self.secrets);
         match &self.options.snapshots {
             SnapshotMode::Off => {}
             SnapshotMode::Collect => outcome.snapshot = Some((name, contents)),
             SnapshotMode::Files { dir, update, ci } => {
                 let expression = format!("{} ({op_id})", outcome.label);
                 let source = self.scenario_source();
-                let check = SnapshotCheck {
+                let file = SnapshotFile {
                     dir,
                     name: &name,
                     source: &source,
@@ -464,8 +439,8 @@ impl StepContext<'_> {
                     update: *update,
                     ci: *ci,
                 };
-                if let Some(finding) = check.compare(op_id, &contents) {
-                    outcome.findings.push(finding);
+                if let Some(finding) = file.compare(op_id, &contents) {
+                    outcome.findings.push(finding.located(&step.location));
                 }
             }
         }

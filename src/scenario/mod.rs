@@ -6,16 +6,26 @@
 //! parameters, or a method and path) and states what it expects; captures
 //! carry values from one response into later steps. Every error names the
 //! file, line and column and shows the offending text.
+//!
+//! A file is parsed once into typed values: selectors ([`Selector`]),
+//! header expectations, captures and regexes, each with the [`Location`]
+//! it is written at, so the runner never parses text again and a finding
+//! can point at the expectation it breaks.
 
 mod parse;
+pub mod select;
 pub mod template;
 
 use std::path::PathBuf;
 
-use serde::Deserialize;
+use regex::Regex;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::spec::Method;
+
 pub use parse::{ScenarioError, load_dir, load_files, parse_scenario};
+pub use select::Selector;
 
 /// A parsed, checked scenario.
 #[derive(Debug, Clone)]
@@ -55,53 +65,37 @@ impl Scenario {
     }
 }
 
-/// One request and what it must answer.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One request and what it must answer, parsed once: selectors, header
+/// expectations and captures are typed values that know where they stand
+/// in the file.
+#[derive(Debug, Clone)]
 pub struct Step {
     /// What the step does, for reports.
-    #[serde(default)]
     pub name: Option<String>,
     /// The operationId to call.
-    #[serde(default)]
     pub operation: Option<String>,
     /// With `path`, instead of `operation`.
-    #[serde(default)]
-    pub method: Option<String>,
+    pub method: Option<Method>,
     /// With `method`, instead of `operation`: the request path, optionally with a query; may use `{{variables}}`.
-    #[serde(default)]
     pub path: Option<String>,
     /// The operation's path and query parameters, by name.
-    #[serde(default)]
     pub params: Map<String, Value>,
     /// Extra query parameters.
-    #[serde(default)]
     pub query: Map<String, Value>,
     /// Extra request headers: name -> value (templated).
-    #[serde(default)]
     pub headers: Map<String, Value>,
     /// Send the target's credential (default); `false` to send none.
-    #[serde(default = "yes")]
     pub auth: bool,
     /// A JSON body.
-    #[serde(default)]
     pub body: Option<Value>,
     /// What the response must be, beyond the spec's own checks.
-    #[serde(default)]
     pub expect: Expect,
-    /// Variables to set from the response: name -> JSON pointer (`/data/id`) or JSONPath (`$.data.id`).
-    #[serde(default)]
-    pub capture: Map<String, Value>,
+    /// Variables to set from the response, in file order.
+    pub capture: Vec<Capture>,
     /// Whether and how the response is snapshotted.
-    #[serde(default)]
     pub snapshot: SnapshotOption,
-    /// 1-based line of the step in its file (set by the parser).
-    #[serde(skip)]
-    pub line: u64,
-}
-
-fn yes() -> bool {
-    true
+    /// Where the step starts in its file.
+    pub location: Location,
 }
 
 impl Step {
@@ -118,19 +112,74 @@ impl Step {
     }
 }
 
+/// Where something stands in a scenario file: `scenarios/x.yaml:23:9`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    /// The scenario file.
+    pub file: PathBuf,
+    /// 1-based line.
+    pub line: u64,
+    /// 1-based column.
+    pub column: u64,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
+    }
+}
+
+/// A variable set from the response.
+#[derive(Debug, Clone)]
+pub struct Capture {
+    /// The variable's name.
+    pub name: String,
+    /// Where its value is in the response body.
+    pub selector: Selector,
+    /// Where the capture is written.
+    pub location: Location,
+}
+
 /// What a response must be.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 pub struct Expect {
-    /// `200`, `"4XX"`, or a list of those.
-    #[serde(default)]
-    pub status: Option<StatusExpectation>,
+    /// `200`, `"4XX"`, or a list of those, with where it is written.
+    pub status: Option<(StatusExpectation, Location)>,
     /// Assertions on the JSON body.
-    #[serde(default)]
     pub body: Vec<BodyAssertion>,
-    /// Header name -> exact value, or `{regex: ...}`, or `{absent: true}`.
-    #[serde(default)]
-    pub headers: Map<String, Value>,
+    /// Expectations on response headers, in file order.
+    pub headers: Vec<HeaderExpectation>,
+}
+
+impl Expect {
+    /// The expected status, if the step names one.
+    pub fn status(&self) -> Option<&StatusExpectation> {
+        self.status.as_ref().map(|(s, _)| s)
+    }
+}
+
+/// What one response header must be.
+#[derive(Debug, Clone)]
+pub struct HeaderExpectation {
+    /// The header name, as written (compared in any case).
+    pub name: String,
+    /// What its value must be.
+    pub want: HeaderWant,
+    /// Where the expectation is written.
+    pub location: Location,
+}
+
+/// The forms a header expectation takes.
+#[derive(Debug, Clone)]
+pub enum HeaderWant {
+    /// An exact value (`x-total: "3"`).
+    Equals(String),
+    /// `{regex: ...}`: a value matching this expression.
+    Matches(Regex),
+    /// `{absent: true}`: no such header.
+    Absent,
+    /// Any other mapping (`{}`): the header is there.
+    Present,
 }
 
 /// An expected status.
@@ -223,76 +272,50 @@ impl std::fmt::Display for StatusExpectation {
 }
 
 /// One assertion on the body: a selector and one or more checks.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct BodyAssertion {
-    /// JSON pointer (`/data/list/0/port`).
-    #[serde(default)]
-    pub pointer: Option<String>,
-    /// JSONPath (`$.data.list[*].port`).
-    #[serde(default)]
-    pub path: Option<String>,
+    /// Which values the checks look at (`/data/list/0/port`, `$.data.list[*].port`).
+    pub selector: Selector,
     /// The selected value equals this JSON value (templated).
-    #[serde(default)]
     pub equals: Option<Value>,
     /// `string`, `integer`, `number`, `boolean`, `array`, `object` or `null`.
-    #[serde(default, rename = "type")]
     pub json_type: Option<String>,
-    /// The selected value (as text) matches this regular expression; variables are inserted escaped.
-    #[serde(default)]
-    pub regex: Option<String>,
+    /// The selected value (as text) matches this regular expression.
+    pub regex: Option<Pattern>,
     /// The selected array, object or string has this many items or characters.
-    #[serde(default)]
     pub length: Option<u64>,
     /// The selected array (or string) contains this value (or substring).
-    #[serde(default)]
     pub contains: Option<Value>,
     /// `true`: nothing is there; `false`: something is.
-    #[serde(default)]
     pub absent: Option<bool>,
+    /// Where the assertion is written.
+    pub location: Location,
 }
 
-impl BodyAssertion {
-    /// The selector as written.
-    pub fn selector(&self) -> &str {
-        self.pointer
-            .as_deref()
-            .or(self.path.as_deref())
-            .unwrap_or("")
-    }
+/// A body assertion's regular expression.
+#[derive(Debug, Clone)]
+pub enum Pattern {
+    /// Without placeholders: compiled once, when the file is read.
+    Fixed(Regex),
+    /// With `{{variables}}`, inserted escaped at run time; the parser
+    /// checked that it compiles.
+    Templated(String),
 }
 
-/// `snapshot: false`, `snapshot: true` (default) or `snapshot: {redact: [...]}`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum SnapshotOption {
-    /// `true` (default) to snapshot the response, `false` not to.
-    Enabled(bool),
-    /// Snapshot, redacting more values.
-    Options {
-        /// Selectors (JSON pointer or JSONPath) of values to redact.
-        #[serde(default)]
-        redact: Vec<String>,
-    },
+/// Whether and how a step's response is snapshotted.
+#[derive(Debug, Clone)]
+pub struct SnapshotOption {
+    /// `snapshot: false` turns it off (on by default).
+    pub enabled: bool,
+    /// `snapshot: {redact: [...]}`: more values to redact.
+    pub redact: Vec<Selector>,
 }
 
 impl Default for SnapshotOption {
     fn default() -> Self {
-        SnapshotOption::Enabled(true)
-    }
-}
-
-impl SnapshotOption {
-    /// Whether the step is snapshotted.
-    pub fn enabled(&self) -> bool {
-        !matches!(self, SnapshotOption::Enabled(false))
-    }
-
-    /// Extra selectors to redact.
-    pub fn redactions(&self) -> &[String] {
-        match self {
-            SnapshotOption::Options { redact } => redact,
-            SnapshotOption::Enabled(_) => &[],
+        SnapshotOption {
+            enabled: true,
+            redact: Vec::new(),
         }
     }
 }

@@ -9,10 +9,14 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use regex::Regex;
+
 use super::template::placeholders;
-use super::{Scenario, Step};
-use crate::check::select::Selector;
-use crate::spec::document::{Document, child_pointer};
+use super::{
+    BodyAssertion, Capture, Expect, HeaderExpectation, HeaderWant, Location, Pattern, Scenario,
+    Selector, SnapshotOption, StatusExpectation, Step,
+};
+use crate::spec::document::{Document, child_pointer, escape_token};
 use crate::spec::{Catalog, Method, ParameterLocation};
 
 /// A scenario file that cannot run, located Hurl-style.
@@ -72,9 +76,92 @@ struct RawScenario {
     tags: Vec<String>,
     #[serde(default)]
     variables: Map<String, Value>,
-    steps: Vec<Step>,
+    steps: Vec<RawStep>,
     #[serde(default)]
-    teardown: Vec<Step>,
+    teardown: Vec<RawStep>,
+}
+
+/// A step as written; [`check_step`] turns it into a typed [`Step`].
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    operation: Option<String>,
+    #[serde(default)]
+    method: Option<String>,
+    #[serde(default)]
+    path: Option<String>,
+    #[serde(default)]
+    params: Map<String, Value>,
+    #[serde(default)]
+    query: Map<String, Value>,
+    #[serde(default)]
+    headers: Map<String, Value>,
+    #[serde(default = "yes")]
+    auth: bool,
+    #[serde(default)]
+    body: Option<Value>,
+    #[serde(default)]
+    expect: RawExpect,
+    #[serde(default)]
+    capture: Map<String, Value>,
+    #[serde(default)]
+    snapshot: RawSnapshot,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExpect {
+    #[serde(default)]
+    status: Option<StatusExpectation>,
+    #[serde(default)]
+    body: Vec<RawBodyAssertion>,
+    #[serde(default)]
+    headers: Map<String, Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBodyAssertion {
+    #[serde(default)]
+    pointer: Option<String>,
+    #[serde(default)]
+    path: Option<String>,
+    #[serde(default)]
+    equals: Option<Value>,
+    #[serde(default, rename = "type")]
+    json_type: Option<String>,
+    #[serde(default)]
+    regex: Option<String>,
+    #[serde(default)]
+    length: Option<u64>,
+    #[serde(default)]
+    contains: Option<Value>,
+    #[serde(default)]
+    absent: Option<bool>,
+}
+
+/// `snapshot: false`, `snapshot: true` (default) or `snapshot: {redact: [...]}`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawSnapshot {
+    Enabled(bool),
+    Options {
+        #[serde(default)]
+        redact: Vec<String>,
+    },
+}
+
+impl Default for RawSnapshot {
+    fn default() -> Self {
+        RawSnapshot::Enabled(true)
+    }
 }
 
 /// Locates errors in one file.
@@ -85,6 +172,19 @@ struct Locator<'a> {
 }
 
 impl Locator<'_> {
+    /// Where the node at `pointer` (for a mapping entry, its key) stands.
+    fn location(&self, pointer: &str) -> Location {
+        let (line, column) = self
+            .doc
+            .and_then(|d| d.position_of(pointer))
+            .unwrap_or((1, 1));
+        Location {
+            file: self.file.to_path_buf(),
+            line,
+            column,
+        }
+    }
+
     fn at(&self, line: u64, column: u64, width: usize, message: String) -> ScenarioError {
         let source_line = self
             .text
@@ -188,29 +288,31 @@ pub fn parse_scenario(
         );
         defined.insert(name.clone());
     }
-    let mut steps = raw.steps;
-    let mut teardown = raw.teardown;
-    for (i, step) in steps.iter_mut().enumerate() {
-        check_step(
+    let mut steps = Vec::new();
+    for (i, raw) in raw.steps.into_iter().enumerate() {
+        let step = check_step(
             &locator,
             catalog,
             &format!("/steps/{i}"),
-            step,
+            raw,
             &defined,
             &mut errors,
         );
-        defined.extend(step.capture.keys().cloned());
+        defined.extend(step.capture.iter().map(|c| c.name.clone()));
+        steps.push(step);
     }
-    for (i, step) in teardown.iter_mut().enumerate() {
-        check_step(
+    let mut teardown = Vec::new();
+    for (i, raw) in raw.teardown.into_iter().enumerate() {
+        let step = check_step(
             &locator,
             catalog,
             &format!("/teardown/{i}"),
-            step,
+            raw,
             &defined,
             &mut errors,
         );
-        defined.extend(step.capture.keys().cloned());
+        defined.extend(step.capture.iter().map(|c| c.name.clone()));
+        teardown.push(step);
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -227,18 +329,112 @@ pub fn parse_scenario(
     })
 }
 
+/// Checks one step and turns it into its typed form. Problems go to
+/// `errors`; the step returned then leaves out what could not be parsed.
 fn check_step(
     locator: &Locator<'_>,
     catalog: &Catalog,
     pointer: &str,
-    step: &mut Step,
+    raw: RawStep,
+    defined: &BTreeSet<String>,
+    errors: &mut Vec<ScenarioError>,
+) -> Step {
+    check_request(locator, catalog, pointer, &raw, defined, errors);
+    let body = raw
+        .expect
+        .body
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| {
+            body_assertion(
+                locator,
+                &format!("{pointer}/expect/body/{i}"),
+                a,
+                defined,
+                errors,
+            )
+        })
+        .collect();
+    let status = raw.expect.status.map(|status| {
+        let status_at = format!("{pointer}/expect/status");
+        if !status.patterns().iter().all(|p| p.is_valid()) {
+            errors.push(locator.error(
+                &status_at,
+                None,
+                format!("`{status}` is not a status (use 404 or a class like 4XX)"),
+            ));
+        }
+        (status, locator.location(&status_at))
+    });
+    let headers = raw
+        .expect
+        .headers
+        .iter()
+        .filter_map(|(name, want)| {
+            let h_at = format!("{pointer}/expect/headers/{}", escape_token(name));
+            header_expectation(locator, &h_at, name, want, errors)
+        })
+        .collect();
+    let capture = raw
+        .capture
+        .iter()
+        .filter_map(|(name, selector)| {
+            let c_at = format!("{pointer}/capture/{}", escape_token(name));
+            capture(locator, &c_at, name, selector, errors)
+        })
+        .collect();
+    let snapshot = match &raw.snapshot {
+        RawSnapshot::Enabled(enabled) => SnapshotOption {
+            enabled: *enabled,
+            redact: Vec::new(),
+        },
+        RawSnapshot::Options { redact } => SnapshotOption {
+            enabled: true,
+            redact: redact
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| {
+                    selector(
+                        locator,
+                        &format!("{pointer}/snapshot/redact/{i}"),
+                        r,
+                        errors,
+                    )
+                })
+                .collect(),
+        },
+    };
+    Step {
+        location: locator.location(pointer),
+        name: raw.name,
+        operation: raw.operation,
+        method: raw.method.as_deref().and_then(Method::parse),
+        path: raw.path,
+        params: raw.params,
+        query: raw.query,
+        headers: raw.headers,
+        auth: raw.auth,
+        body: raw.body,
+        expect: Expect {
+            status,
+            body,
+            headers,
+        },
+        capture,
+        snapshot,
+    }
+}
+
+/// The request part of a step: an operation with known parameters, or a
+/// method and path; placeholders name defined variables.
+fn check_request(
+    locator: &Locator<'_>,
+    catalog: &Catalog,
+    pointer: &str,
+    step: &RawStep,
     defined: &BTreeSet<String>,
     errors: &mut Vec<ScenarioError>,
 ) {
-    step.line = locator
-        .doc
-        .and_then(|d| d.position_of(pointer))
-        .map_or(0, |(l, _)| l);
     let at = |field: &str| child_pointer(pointer, field);
     match (&step.operation, &step.method, &step.path) {
         (Some(op), None, None) => match catalog.operation(op) {
@@ -307,107 +503,180 @@ fn check_step(
             check_placeholders(locator, &at(field), &value, defined, errors);
         }
     }
-    for (i, assertion) in step.expect.body.iter().enumerate() {
-        let a_at = format!("{pointer}/expect/body/{i}");
-        check_selector(locator, &a_at, assertion.selector(), errors);
-        if assertion.pointer.is_some() == assertion.path.is_some() {
-            errors.push(locator.error(
-                &a_at,
-                None,
-                "a body assertion needs exactly one of `pointer` or `path`".into(),
-            ));
-        }
-        let checks = [
-            assertion.equals.is_some(),
-            assertion.json_type.is_some(),
-            assertion.regex.is_some(),
-            assertion.length.is_some(),
-            assertion.contains.is_some(),
-            assertion.absent.is_some(),
-        ];
-        if !checks.contains(&true) {
-            errors.push(locator.error(&a_at, None, "a body assertion needs a check: equals, type, regex, length, contains or absent".into()));
-        }
-        if let Some(re) = &assertion.regex {
-            check_placeholders(
-                locator,
-                &format!("{a_at}/regex"),
-                &Value::String(re.clone()),
-                defined,
-                errors,
-            );
-        }
-        // Placeholders are filled (escaped) at run time: compile with a stand-in.
-        let stand_in = |re: &String| {
-            placeholders(re).iter().fold(re.clone(), |r, (_, name)| {
-                r.replace(&format!("{{{{{name}}}}}"), "x")
-            })
-        };
-        if let Some(re) = &assertion.regex
-            && let Err(e) = regex::Regex::new(&stand_in(re))
-        {
-            errors.push(locator.error(
-                &format!("{a_at}/regex"),
-                Some(re),
-                format!("invalid regex: {e}"),
-            ));
-        }
-        if let Some(t) = &assertion.json_type
-            && ![
-                "string", "integer", "number", "boolean", "array", "object", "null",
-            ]
-            .contains(&t.as_str())
-        {
-            errors.push(locator.error(
-                &format!("{a_at}/type"),
-                Some(t),
-                format!("`{t}` is not a JSON type"),
-            ));
-        }
-        if let Some(v) = &assertion.equals {
-            check_placeholders(locator, &format!("{a_at}/equals"), v, defined, errors);
-        }
-        if let Some(v) = &assertion.contains {
-            check_placeholders(locator, &format!("{a_at}/contains"), v, defined, errors);
-        }
-    }
-    if let Some(status) = &step.expect.status
-        && !status.patterns().iter().all(|p| p.is_valid())
-    {
+}
+
+/// One body assertion (at `a_at`), checked and typed.
+fn body_assertion(
+    locator: &Locator<'_>,
+    a_at: &str,
+    assertion: &RawBodyAssertion,
+    defined: &BTreeSet<String>,
+    errors: &mut Vec<ScenarioError>,
+) -> Option<BodyAssertion> {
+    let text = assertion
+        .pointer
+        .as_deref()
+        .or(assertion.path.as_deref())
+        .unwrap_or("");
+    let parsed = selector(locator, a_at, text, errors);
+    if assertion.pointer.is_some() == assertion.path.is_some() {
         errors.push(locator.error(
-            &format!("{pointer}/expect/status"),
+            a_at,
             None,
-            format!("`{status}` is not a status (use 404 or a class like 4XX)"),
+            "a body assertion needs exactly one of `pointer` or `path`".into(),
         ));
     }
-    for (name, selector) in &step.capture {
-        let c_at = format!(
-            "{pointer}/capture/{}",
-            crate::spec::document::escape_token(name)
-        );
-        match selector.as_str() {
-            Some(s) => check_selector(locator, &c_at, s, errors),
-            None => errors.push(locator.error(
-                &c_at,
+    let checks = [
+        assertion.equals.is_some(),
+        assertion.json_type.is_some(),
+        assertion.regex.is_some(),
+        assertion.length.is_some(),
+        assertion.contains.is_some(),
+        assertion.absent.is_some(),
+    ];
+    if !checks.contains(&true) {
+        errors.push(
+            locator.error(
+                a_at,
                 None,
-                format!("capture `{name}` needs a JSON pointer or JSONPath string"),
-            )),
-        }
+                "a body assertion needs a check: equals, type, regex, length, contains or absent"
+                    .into(),
+            ),
+        );
     }
-    for r in step.snapshot.redactions() {
-        check_selector(locator, &format!("{pointer}/snapshot/redact"), r, errors);
+    let regex = assertion
+        .regex
+        .as_ref()
+        .map(|re| pattern(locator, &format!("{a_at}/regex"), re, defined, errors));
+    if let Some(t) = &assertion.json_type
+        && ![
+            "string", "integer", "number", "boolean", "array", "object", "null",
+        ]
+        .contains(&t.as_str())
+    {
+        errors.push(locator.error(
+            &format!("{a_at}/type"),
+            Some(t),
+            format!("`{t}` is not a JSON type"),
+        ));
+    }
+    if let Some(v) = &assertion.equals {
+        check_placeholders(locator, &format!("{a_at}/equals"), v, defined, errors);
+    }
+    if let Some(v) = &assertion.contains {
+        check_placeholders(locator, &format!("{a_at}/contains"), v, defined, errors);
+    }
+    let regex = match regex {
+        Some(None) => return None,
+        Some(pattern) => pattern,
+        None => None,
+    };
+    Some(BodyAssertion {
+        selector: parsed?,
+        equals: assertion.equals.clone(),
+        json_type: assertion.json_type.clone(),
+        regex,
+        length: assertion.length,
+        contains: assertion.contains.clone(),
+        absent: assertion.absent,
+        location: locator.location(a_at),
+    })
+}
+
+/// A body assertion's regex: compiled now, or, with placeholders (filled
+/// escaped at run time), compiled with a stand-in to find mistakes now.
+fn pattern(
+    locator: &Locator<'_>,
+    at: &str,
+    re: &str,
+    defined: &BTreeSet<String>,
+    errors: &mut Vec<ScenarioError>,
+) -> Option<Pattern> {
+    check_placeholders(locator, at, &Value::String(re.to_string()), defined, errors);
+    let holes = placeholders(re);
+    let stand_in = holes.iter().fold(re.to_string(), |r, (_, name)| {
+        r.replace(&format!("{{{{{name}}}}}"), "x")
+    });
+    match Regex::new(&stand_in) {
+        Err(e) => {
+            errors.push(locator.error(at, Some(re), format!("invalid regex: {e}")));
+            None
+        }
+        Ok(compiled) if holes.is_empty() => Some(Pattern::Fixed(compiled)),
+        Ok(_) => Some(Pattern::Templated(re.to_string())),
     }
 }
 
-fn check_selector(
+/// `name: value`, `name: {regex: ...}`, `name: {absent: true}` or `name: {}` under `expect.headers`.
+fn header_expectation(
+    locator: &Locator<'_>,
+    at: &str,
+    name: &str,
+    want: &Value,
+    errors: &mut Vec<ScenarioError>,
+) -> Option<HeaderExpectation> {
+    let want = match want {
+        Value::Object(m) if m.get("absent") == Some(&Value::Bool(true)) => HeaderWant::Absent,
+        Value::Object(m) => match m.get("regex") {
+            None => HeaderWant::Present,
+            Some(re) => {
+                let text = re.as_str().map_or_else(|| re.to_string(), str::to_string);
+                match Regex::new(&text) {
+                    Ok(re) => HeaderWant::Matches(re),
+                    Err(e) => {
+                        errors.push(locator.error(
+                            &format!("{at}/regex"),
+                            Some(&text),
+                            format!("invalid regex: {e}"),
+                        ));
+                        return None;
+                    }
+                }
+            }
+        },
+        Value::String(s) => HeaderWant::Equals(s.clone()),
+        other => HeaderWant::Equals(other.to_string()),
+    };
+    Some(HeaderExpectation {
+        name: name.to_string(),
+        want,
+        location: locator.location(at),
+    })
+}
+
+/// `name: selector` under `capture`.
+fn capture(
+    locator: &Locator<'_>,
+    at: &str,
+    name: &str,
+    text: &Value,
+    errors: &mut Vec<ScenarioError>,
+) -> Option<Capture> {
+    let Some(text) = text.as_str() else {
+        errors.push(locator.error(
+            at,
+            None,
+            format!("capture `{name}` needs a JSON pointer or JSONPath string"),
+        ));
+        return None;
+    };
+    Some(Capture {
+        name: name.to_string(),
+        selector: selector(locator, at, text, errors)?,
+        location: locator.location(at),
+    })
+}
+
+/// A selector, parsed once; an error names where it is written.
+fn selector(
     locator: &Locator<'_>,
     pointer: &str,
-    selector: &str,
+    text: &str,
     errors: &mut Vec<ScenarioError>,
-) {
-    if let Err(e) = Selector::parse(selector) {
-        errors.push(locator.error(pointer, Some(selector), e));
-    }
+) -> Option<Selector> {
+    Selector::parse(text)
+        .map_err(|e| errors.push(locator.error(pointer, Some(text), e)))
+        .ok()
 }
 
 /// Reports every placeholder in `value` (found at `pointer`) that names no defined variable.
@@ -441,28 +710,24 @@ fn check_placeholders(
     }
 }
 
-/// ` (did you mean `x`?)` for the closest operationId sharing the vendor prefix.
+/// ` (did you mean `x`?)` for the operationId most like `unknown`, when
+/// one is close enough (Jaro-Winkler, any case).
 fn suggestion(catalog: &Catalog, unknown: &str) -> String {
     let lower = unknown.to_ascii_lowercase();
     catalog
         .operations()
-        .map(|(_, op)| op.id.as_str())
-        .filter(|id| {
-            id.to_ascii_lowercase() == lower
-                || (id.split('.').next() == unknown.split('.').next()
-                    && common_prefix(id, unknown) > unknown.len() / 2)
+        .map(|(_, op)| {
+            let likeness = strsim::jaro_winkler(&op.id.to_ascii_lowercase(), &lower);
+            (likeness, op.id.as_str())
         })
-        .max_by_key(|id| common_prefix(id, unknown))
-        .map(|id| format!(" (did you mean `{id}`?)"))
+        .filter(|(likeness, _)| *likeness >= SUGGESTION_LIKENESS)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, id)| format!(" (did you mean `{id}`?)"))
         .unwrap_or_default()
 }
 
-fn common_prefix(a: &str, b: &str) -> usize {
-    a.chars()
-        .zip(b.chars())
-        .take_while(|(x, y)| x.eq_ignore_ascii_case(y))
-        .count()
-}
+/// How alike (0 to 1) an operationId must be to an unknown one to be suggested.
+const SUGGESTION_LIKENESS: f64 = 0.9;
 
 /// Every scenario file under `root` (`*.yaml`, `*.yml`), sorted, parsed and checked.
 pub fn load_dir(
@@ -530,4 +795,95 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use rstest::rstest;
+
+    use super::*;
+    use crate::scenario::{HeaderWant, Pattern};
+
+    const HEAD: &str = "name: t\nsteps:\n  - operation: zstack.getVipUsedPorts\n    params: {uuid: u, protocol: TCP}\n";
+
+    fn parse(rest: &str) -> Result<Scenario, Vec<ScenarioError>> {
+        let catalog = Catalog::builtin().expect("built-in specs");
+        let text = format!("{HEAD}{rest}");
+        parse_scenario(Path::new("s.yaml"), &text, &catalog, &BTreeSet::new())
+    }
+
+    #[rstest]
+    #[case::header_regex(
+        "    expect:\n      headers:\n        x-a: {regex: \"(\"}\n",
+        7,
+        "invalid regex"
+    )]
+    #[case::body_selector(
+        "    expect:\n      body:\n        - path: data.x\n          type: string\n",
+        7,
+        "neither a JSON pointer"
+    )]
+    #[case::body_regex(
+        "    expect:\n      body:\n        - pointer: /a\n          regex: \"[\"\n",
+        8,
+        "invalid regex"
+    )]
+    #[case::capture_selector("    capture:\n      id: \"$.a[x]\"\n", 6, "is not an index")]
+    #[case::capture_not_text(
+        "    capture:\n      id: 5\n",
+        6,
+        "needs a JSON pointer or JSONPath string"
+    )]
+    #[case::redact_selector("    snapshot: {redact: [\"a.b\"]}\n", 5, "neither a JSON pointer")]
+    fn text_that_cannot_be_parsed_is_refused_with_its_line(
+        #[case] rest: &str,
+        #[case] line: u64,
+        #[case] message: &str,
+    ) {
+        let errors = parse(rest).expect_err("refused");
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert_eq!(errors[0].line, line, "{}", errors[0]);
+        assert!(errors[0].message.contains(message), "{}", errors[0]);
+    }
+
+    #[test]
+    fn steps_hold_typed_values_that_know_where_they_are_written() {
+        let scenario = parse(concat!(
+            "    expect:\n",
+            "      status: 200\n",
+            "      headers:\n",
+            "        x-gone: {absent: true}\n",
+            "      body:\n",
+            "        - pointer: /a\n",
+            "          regex: \"^a+$\"\n",
+            "        - path: $.b\n",
+            "          regex: \"{{run_id}}\"\n",
+            "    capture:\n",
+            "      id: $.data.id\n",
+        ))
+        .expect("valid");
+        let step = &scenario.steps[0];
+        let at = |l: &Location| (l.line, l.column);
+        assert_eq!(at(&step.location), (3, 5));
+        assert_eq!(
+            step.expect.status.as_ref().map(|(_, l)| at(l)),
+            Some((6, 7))
+        );
+        let header = &step.expect.headers[0];
+        assert!(matches!(header.want, HeaderWant::Absent));
+        assert_eq!(at(&header.location), (8, 9));
+        let body = &step.expect.body;
+        assert!(matches!(body[0].regex, Some(Pattern::Fixed(_))));
+        assert!(matches!(body[1].regex, Some(Pattern::Templated(_))));
+        assert_eq!(
+            (at(&body[0].location), at(&body[1].location)),
+            ((10, 11), (12, 11))
+        );
+        let capture = &step.capture[0];
+        assert_eq!(
+            (capture.name.as_str(), capture.selector.to_string()),
+            ("id", "$.data.id".into())
+        );
+        assert_eq!(at(&capture.location), (15, 7));
+    }
 }

@@ -308,12 +308,7 @@ impl Response {
     /// The media type entry matching a `Content-Type` value (parameters
     /// ignored; `*/*` and `type/*` wildcards honoured).
     pub fn media_type(&self, content_type: &str) -> Option<&MediaType> {
-        let essence = content_type
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
+        let essence = crate::media_type::essence(content_type);
         let (kind, _) = essence.split_once('/').unwrap_or((&essence, ""));
         self.content
             .iter()

@@ -35,7 +35,13 @@ pub struct Violation {
     pub instance_pointer: String,
     /// JSON pointer to the rule in the schema that failed (e.g. `/properties/port/type`).
     pub rule: String,
-    /// What is wrong, in words.
+    /// The JSON Schema keyword that failed (`type`, `required`, ...), from
+    /// jsonschema's typed error kind, never from its wording.
+    pub keyword: String,
+    /// The properties the violation is about, from the error kind: the
+    /// missing one for `required`, the unexpected ones for `additionalProperties`.
+    pub properties: Vec<String>,
+    /// What is wrong, in words (for people; never parsed).
     pub message: String,
 }
 
@@ -47,6 +53,8 @@ impl Schema {
             .map(|e| Violation {
                 instance_pointer: e.instance_path().as_str().to_string(),
                 rule: e.schema_path().as_str().to_string(),
+                keyword: e.kind().keyword().to_string(),
+                properties: properties_of(e.kind()),
                 message: e.to_string(),
             })
             .collect()
@@ -60,6 +68,22 @@ impl Schema {
     /// The JSON type the schema expects at its top level, if it names exactly one.
     pub fn json_type(&self) -> Option<&str> {
         self.source.get("type").and_then(Value::as_str)
+    }
+}
+
+/// The property names a violation kind carries.
+fn properties_of(kind: &jsonschema::error::ValidationErrorKind) -> Vec<String> {
+    use jsonschema::error::ValidationErrorKind as K;
+    match kind {
+        K::Required { property } => vec![
+            property
+                .as_str()
+                .map_or_else(|| property.to_string(), str::to_string),
+        ],
+        K::AdditionalProperties { unexpected } | K::UnevaluatedProperties { unexpected } => {
+            unexpected.clone()
+        }
+        _ => Vec::new(),
     }
 }
 
@@ -249,5 +273,31 @@ mod tests {
         let v = s.violations(&json!({"children": [{"name": 5}]}));
         assert_eq!(v.len(), 1);
         assert_eq!(v[0].instance_pointer, "/children/0/name");
+    }
+
+    #[test]
+    fn violations_keep_the_keyword_and_properties_of_the_typed_error_kind() {
+        let s = compile(json!({"type": "object", "required": ["name"],
+            "properties": {"port": {"type": "integer"}}, "additionalProperties": false}));
+        let mut v = s.violations(&json!({"port": "80", "extra": 1}));
+        v.sort_by(|a, b| a.keyword.cmp(&b.keyword));
+        let kinds: Vec<(&str, &str, Vec<String>)> = v
+            .iter()
+            .map(|v| {
+                (
+                    v.keyword.as_str(),
+                    v.instance_pointer.as_str(),
+                    v.properties.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("additionalProperties", "", vec!["extra".to_string()]),
+                ("required", "", vec!["name".to_string()]),
+                ("type", "/port", vec![]),
+            ]
+        );
     }
 }

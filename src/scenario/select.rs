@@ -1,11 +1,24 @@
 //! Selecting values in a JSON body: a JSON pointer (`/data/list/0`) or a
 //! JSONPath subset (`$`, `.name`, `['name']`, `[0]`, `[-1]`, `[*]`, `..name`).
+//! Part of the scenario model: a selector is parsed once, when its file is
+//! read, and only evaluated afterwards.
+
+use std::fmt;
 
 use serde_json::Value;
 
-/// A parsed selector.
+use crate::spec::document::escape_token;
+
+/// A parsed selector, which remembers how it was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Selector {
+pub struct Selector {
+    text: String,
+    parsed: Parsed,
+}
+
+/// What a selector is, once parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Parsed {
     /// A JSON pointer (`/data/list/0`), as written.
     Pointer(String),
     /// A JSONPath (`$.data.list[*]`), parsed into its steps.
@@ -14,7 +27,7 @@ pub enum Selector {
 
 /// One step of a JSONPath.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PathStep {
+enum PathStep {
     /// `.name` or `['name']`: one object member.
     Key(String),
     /// `[0]`: one array element; negative counts from the end (`[-1]` is the last).
@@ -25,11 +38,67 @@ pub enum PathStep {
     Descend(String),
 }
 
+impl fmt::Display for Selector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
 impl Selector {
     /// Parses `/pointer` or `$.json.path`.
     pub fn parse(text: &str) -> Result<Selector, String> {
+        Ok(Selector {
+            text: text.to_string(),
+            parsed: Parsed::parse(text)?,
+        })
+    }
+
+    /// Whether the selector can select several values (then results are a list).
+    pub fn is_multiple(&self) -> bool {
+        matches!(&self.parsed, Parsed::Path(steps) if steps.iter().any(|s| matches!(s, PathStep::Wildcard | PathStep::Descend(_))))
+    }
+
+    /// The selected value: `None` when nothing is there. A multiple selector
+    /// yields an array of every match.
+    pub fn select(&self, root: &Value) -> Option<Value> {
+        match &self.parsed {
+            Parsed::Pointer(p) => root.pointer(p).cloned(),
+            Parsed::Path(steps) => {
+                let mut current = vec![root];
+                for step in steps {
+                    current = current.into_iter().flat_map(|v| apply(step, v)).collect();
+                }
+                if self.is_multiple() {
+                    Some(Value::Array(current.into_iter().cloned().collect()))
+                } else {
+                    current.first().map(|v| (*v).clone())
+                }
+            }
+        }
+    }
+
+    /// JSON pointers of every selected value.
+    pub fn pointers(&self, root: &Value) -> Vec<String> {
+        match &self.parsed {
+            Parsed::Pointer(p) => root.pointer(p).map(|_| vec![p.clone()]).unwrap_or_default(),
+            Parsed::Path(steps) => {
+                let mut current = vec![(String::new(), root)];
+                for step in steps {
+                    current = current
+                        .into_iter()
+                        .flat_map(|(p, v)| apply_with_pointer(step, &p, v))
+                        .collect();
+                }
+                current.into_iter().map(|(p, _)| p).collect()
+            }
+        }
+    }
+}
+
+impl Parsed {
+    fn parse(text: &str) -> Result<Parsed, String> {
         if text.is_empty() || text.starts_with('/') {
-            return Ok(Selector::Pointer(text.to_string()));
+            return Ok(Parsed::Pointer(text.to_string()));
         }
         let Some(mut rest) = text.strip_prefix('$') else {
             return Err(format!(
@@ -72,48 +141,7 @@ impl Selector {
                 return Err(format!("`{text}`: unexpected `{rest}`"));
             }
         }
-        Ok(Selector::Path(steps))
-    }
-
-    /// Whether the selector can select several values (then results are a list).
-    pub fn is_multiple(&self) -> bool {
-        matches!(self, Selector::Path(steps) if steps.iter().any(|s| matches!(s, PathStep::Wildcard | PathStep::Descend(_))))
-    }
-
-    /// The selected value: `None` when nothing is there. A multiple selector
-    /// yields an array of every match.
-    pub fn select(&self, root: &Value) -> Option<Value> {
-        match self {
-            Selector::Pointer(p) => root.pointer(p).cloned(),
-            Selector::Path(steps) => {
-                let mut current = vec![root];
-                for step in steps {
-                    current = current.into_iter().flat_map(|v| apply(step, v)).collect();
-                }
-                if self.is_multiple() {
-                    Some(Value::Array(current.into_iter().cloned().collect()))
-                } else {
-                    current.first().map(|v| (*v).clone())
-                }
-            }
-        }
-    }
-
-    /// JSON pointers of every selected value.
-    pub fn pointers(&self, root: &Value) -> Vec<String> {
-        match self {
-            Selector::Pointer(p) => root.pointer(p).map(|_| vec![p.clone()]).unwrap_or_default(),
-            Selector::Path(steps) => {
-                let mut current = vec![(String::new(), root)];
-                for step in steps {
-                    current = current
-                        .into_iter()
-                        .flat_map(|(p, v)| apply_with_pointer(step, &p, v))
-                        .collect();
-                }
-                current.into_iter().map(|(p, _)| p).collect()
-            }
-        }
+        Ok(Parsed::Path(steps))
     }
 }
 
@@ -134,7 +162,7 @@ fn apply_with_pointer<'v>(
     pointer: &str,
     value: &'v Value,
 ) -> Vec<(String, &'v Value)> {
-    let child = |k: &str| format!("{pointer}/{}", crate::spec::document::escape_token(k));
+    let child = |k: &str| format!("{pointer}/{}", escape_token(k));
     match (step, value) {
         (PathStep::Key(k), Value::Object(m)) => {
             m.get(k).map(|v| vec![(child(k), v)]).unwrap_or_default()
@@ -165,7 +193,7 @@ fn descend<'v>(name: &str, pointer: String, value: &'v Value, out: &mut Vec<(Str
     match value {
         Value::Object(m) => {
             for (k, v) in m {
-                let p = format!("{pointer}/{}", crate::spec::document::escape_token(k));
+                let p = format!("{pointer}/{}", escape_token(k));
                 if k == name {
                     out.push((p.clone(), v));
                 }

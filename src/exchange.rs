@@ -1,0 +1,61 @@
+//! The HTTP exchange as observed: one request as sent and its answer as
+//! received, secrets already redacted. A leaf: the runner produces
+//! exchanges, the checks, the fidelity comparison and the reports read
+//! them, and this module imports none of them.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// One request and its answer, secrets redacted.
+#[derive(Debug, Clone, Serialize)]
+pub struct Exchange {
+    /// HTTP method, upper case (`GET`).
+    pub method: String,
+    /// Full request URL, query included.
+    pub url: String,
+    /// Request headers as sent, credential included (redacted).
+    pub request_headers: Vec<(String, String)>,
+    /// JSON request body, if the step sent one.
+    pub request_body: Option<Value>,
+    /// HTTP status of the answer.
+    pub status: u16,
+    /// The answer's `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    /// Response headers (name, value), in received order.
+    pub response_headers: Vec<(String, String)>,
+    /// The body as text (lossy for binary).
+    pub body: String,
+    /// Milliseconds from the first send (retries included) to the whole body read.
+    pub elapsed_ms: f64,
+}
+
+impl Exchange {
+    /// The body as JSON, if it is.
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_str(&self.body).ok()
+    }
+
+    /// The first response header named `name` (any case).
+    pub fn response_header(&self, name: &str) -> Option<&str> {
+        self.response_headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The essence of the answer's content type (`application/json`), `""` without one.
+    pub fn media_type(&self) -> String {
+        self.content_type
+            .as_deref()
+            .map(crate::media_type::essence)
+            .unwrap_or_default()
+    }
+
+    /// The response header names, in received order.
+    pub fn response_header_names(&self) -> Vec<&str> {
+        self.response_headers
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect()
+    }
+}
