@@ -426,13 +426,31 @@ async fn the_cli_exit_code_follows_the_score_the_input_and_the_target(
     );
 }
 
-/// Chromium with the flags that keep it off the network and out of the user's profile.
-fn chromium(profile: &Path, extra: &[String], page: &Path) -> fidelity_support::Finished {
+/// Debian's Chromium, when installed. The browser is optional on a developer's
+/// machine (the test says so and checks the page without it), but not under
+/// `CI`, where `.ci/run` installs it and its absence fails the test.
+fn installed_chromium() -> Option<&'static Path> {
     let browser = Path::new("/usr/bin/chromium");
+    if browser.exists() {
+        return Some(browser);
+    }
+    let hint =
+        "Debian's chromium is not installed (`apt-get install -y chromium`; .ci/run installs it)";
     assert!(
-        browser.exists(),
-        "this test needs Debian's chromium: `apt-get install -y chromium` (.ci/run installs it)"
+        std::env::var_os("CI").is_none(),
+        "under CI this test needs a browser: {hint}"
     );
+    eprintln!("note: {hint}: the report was checked as HTML, not rendered in a browser");
+    None
+}
+
+/// Chromium with the flags that keep it off the network and out of the user's profile.
+fn chromium(
+    browser: &Path,
+    profile: &Path,
+    extra: &[String],
+    page: &Path,
+) -> fidelity_support::Finished {
     let child = Command::new(browser)
         .args([
             "--headless",
@@ -474,11 +492,20 @@ async fn the_html_report_shows_the_heatmap_and_the_diffs_in_chromium() {
     );
 
     // Act
+    let Some(browser) = installed_chromium() else {
+        return;
+    };
     let shot = dir.0.join("report.png");
     let (profiles, shot_path) = (dir.0.clone(), shot.clone());
     let (dom, screenshot) = tokio::task::spawn_blocking(move || {
-        let dom = chromium(&profiles.join("profile-dom"), &["--dump-dom".into()], &page);
+        let dom = chromium(
+            browser,
+            &profiles.join("profile-dom"),
+            &["--dump-dom".into()],
+            &page,
+        );
         let screenshot = chromium(
+            browser,
             &profiles.join("profile-shot"),
             &[
                 format!("--screenshot={}", shot_path.display()),
