@@ -7,7 +7,7 @@ use axum::http::HeaderMap;
 use serde_json::Value;
 
 use crate::check::is_json_media_type;
-use crate::spec::{Method, Operation, Parameter, ParameterLocation, Schema};
+use crate::spec::{Method, Operation, Parameter, ParameterLocation, Schema, Spec};
 
 /// The largest request body the mock reads.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -17,16 +17,18 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct MockRequest<'c> {
     /// The operation the request was routed to.
     pub operation: &'c Operation,
+    /// The spec the operation belongs to.
+    pub spec: &'c Spec,
     /// HTTP method of the request.
     pub method: Method,
     /// The path as sent (percent-encoded).
-    pub path: String,
+    pub path: &'c str,
     /// Path parameters, decoded, in template order.
     pub path_params: Vec<(String, String)>,
     /// Query pairs, decoded, in order.
     pub query: Vec<(String, String)>,
     /// The request headers as received.
-    pub headers: HeaderMap,
+    pub headers: &'c HeaderMap,
     /// The body parsed as JSON, when it is JSON.
     pub json: Option<Value>,
 }

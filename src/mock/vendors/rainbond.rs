@@ -30,10 +30,9 @@ mod ports;
 
 pub use model::{Fixtures, State};
 
-use super::{Vendor, header_carries};
+use super::{Serve, Vendor, header_carries};
 use crate::mock::reply::Reply;
 use crate::mock::request::{MockRequest, RequestProblem};
-use crate::mock::store::Store;
 use envelope::{
     NON_FIELD_ERRORS, NOT_FOUND, authentication_failed, drf_error, failure, validation_error,
 };
@@ -42,12 +41,28 @@ use serde_json::Value;
 /// Every console OpenAPI path starts here.
 const PREFIX: &str = "/openapi/v1/";
 
+/// The operations the Rainbond mock serves.
+const OPERATIONS: &[(&str, Serve<State>)] = &[
+    ("rainbond.listPorts", |s, r| ports::list_ports(s, r)),
+    ("rainbond.addPort", ports::add_port),
+    ("rainbond.updatePort", ports::update_port),
+    ("rainbond.deletePort", ports::delete_port),
+];
+
 /// The Rainbond vendor.
+#[derive(Clone, Copy)]
 pub struct Rainbond;
 
 impl Vendor for Rainbond {
-    fn name(&self) -> &'static str {
-        "rainbond"
+    type Fixtures = Fixtures;
+    type State = State;
+
+    fn state(&self, fixtures: &Fixtures) -> State {
+        State::new(fixtures)
+    }
+
+    fn operations(&self) -> Vec<(&str, Serve<State>)> {
+        OPERATIONS.to_vec()
     }
 
     fn owns_path(&self, path: &str) -> bool {
@@ -70,7 +85,7 @@ impl Vendor for Rainbond {
     fn invalid_request(&self, req: &MockRequest<'_>, problem: &RequestProblem) -> Reply {
         match problem {
             RequestProblem::MissingParameter { .. } | RequestProblem::InvalidParameter { .. } => {
-                self.not_found(&req.path)
+                self.not_found(req.path)
             }
             RequestProblem::MissingBody => {
                 let required = required_fields(req)
@@ -96,18 +111,6 @@ impl Vendor for Rainbond {
             401 => authentication_failed(message),
             _ => failure(status, message, message),
         }
-    }
-
-    fn handle(&self, req: &MockRequest<'_>, store: &mut Store) -> Reply {
-        let state = &mut store.rainbond;
-        let answer = match req.operation.id.as_str() {
-            "rainbond.listPorts" => ports::list_ports(state, req),
-            "rainbond.addPort" => ports::add_port(state, req),
-            "rainbond.updatePort" => ports::update_port(state, req),
-            "rainbond.deletePort" => ports::delete_port(state, req),
-            _ => Err(self.not_found(&req.path)),
-        };
-        answer.unwrap_or_else(|refusal| refusal)
     }
 }
 
