@@ -81,6 +81,8 @@ pub enum RequestProblem {
         keyword: String,
         /// The offending value; `None` for a missing property.
         value: Option<Box<Value>>,
+        /// For a `type` problem: the JSON types the schema expects.
+        expected: Vec<&'static str>,
         /// The schema violation's message.
         reason: String,
     },
@@ -280,30 +282,25 @@ pub fn check_body(
     if let Some(schema) = &media.schema
         && let Some(v) = schema.violations(&value).into_iter().next()
     {
-        let keyword = v.rule.rsplit('/').next().unwrap_or_default().to_string();
-        let field = field_of(&v.instance_pointer, &keyword, &v.message);
-        let offending = (keyword != "required")
+        let offending = v
+            .missing
+            .is_none()
             .then(|| value.pointer(&v.instance_pointer).cloned().map(Box::new))
             .flatten();
         return Err(RequestProblem::InvalidBody {
+            field: v.missing.unwrap_or_else(|| last_token(&v.instance_pointer)),
             pointer: v.instance_pointer,
-            field,
-            keyword,
+            keyword: v.keyword,
             value: offending,
+            expected: v.expected_types,
             reason: v.message,
         });
     }
     Ok(Some(value))
 }
 
-/// The field a violation is about: the pointer's last token, or for a missing
-/// required property the property named in the message.
-fn field_of(pointer: &str, keyword: &str, message: &str) -> String {
-    if keyword == "required"
-        && let Some(name) = message.strip_suffix(" is a required property")
-    {
-        return name.trim_matches('"').to_string();
-    }
+/// The last token of a JSON pointer, unescaped (`""` for the whole document).
+fn last_token(pointer: &str) -> String {
     pointer
         .rsplit('/')
         .next()

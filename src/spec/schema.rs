@@ -37,6 +37,44 @@ pub struct Violation {
     pub rule: String,
     /// What is wrong, in words.
     pub message: String,
+    /// The JSON Schema keyword that failed (`type`, `required`, `enum`, ...),
+    /// from the validator's typed error kind.
+    pub keyword: String,
+    /// For `required`: the property that is missing.
+    pub missing: Option<String>,
+    /// For `type`: the JSON types the schema expects (`integer`, `string`, ...).
+    pub expected_types: Vec<&'static str>,
+}
+
+impl Violation {
+    fn of(error: &jsonschema::ValidationError<'_>) -> Violation {
+        use jsonschema::error::{TypeKind, ValidationErrorKind};
+        let missing = match error.kind() {
+            ValidationErrorKind::Required { property } => Some(
+                property
+                    .as_str()
+                    .map_or_else(|| property.to_string(), str::to_string),
+            ),
+            _ => None,
+        };
+        let expected_types = match error.kind() {
+            ValidationErrorKind::Type {
+                kind: TypeKind::Single(t),
+            } => vec![t.as_str()],
+            ValidationErrorKind::Type {
+                kind: TypeKind::Multiple(set),
+            } => set.iter().map(|t| t.as_str()).collect(),
+            _ => Vec::new(),
+        };
+        Violation {
+            instance_pointer: error.instance_path().as_str().to_string(),
+            rule: error.schema_path().as_str().to_string(),
+            message: error.to_string(),
+            keyword: error.kind().keyword().to_string(),
+            missing,
+            expected_types,
+        }
+    }
 }
 
 impl Schema {
@@ -44,11 +82,7 @@ impl Schema {
     pub fn violations(&self, instance: &Value) -> Vec<Violation> {
         self.validator
             .iter_errors(instance)
-            .map(|e| Violation {
-                instance_pointer: e.instance_path().as_str().to_string(),
-                rule: e.schema_path().as_str().to_string(),
-                message: e.to_string(),
-            })
+            .map(|e| Violation::of(&e))
             .collect()
     }
 

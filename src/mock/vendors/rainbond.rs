@@ -96,11 +96,12 @@ impl Vendor for Rainbond {
             RequestProblem::InvalidBody {
                 keyword,
                 value,
+                expected,
                 reason,
                 ..
             } => validation_error(&[(
                 problem.field().unwrap_or(NON_FIELD_ERRORS),
-                serializer_message(keyword, value.as_deref(), reason),
+                serializer_message(keyword, value.as_deref(), expected, reason),
             )]),
             other => validation_error(&[(NON_FIELD_ERRORS, other.message())]),
         }
@@ -134,7 +135,12 @@ fn required_fields<'r>(req: &'r MockRequest<'_>) -> Vec<&'r str> {
 
 /// Django REST framework's wording for what the schema found, where DRF
 /// has one; otherwise the core's words.
-fn serializer_message(keyword: &str, value: Option<&Value>, reason: &str) -> String {
+fn serializer_message(
+    keyword: &str,
+    value: Option<&Value>,
+    expected: &[&str],
+    reason: &str,
+) -> String {
     match (keyword, value) {
         ("required", _) => "This field is required.".into(),
         ("enum", Some(v)) => format!(
@@ -142,9 +148,9 @@ fn serializer_message(keyword: &str, value: Option<&Value>, reason: &str) -> Str
             v.as_str().map_or_else(|| v.to_string(), str::to_string)
         ),
         ("type", Some(Value::Null)) => "This field may not be null.".into(),
-        ("type", _) if reason.ends_with("\"integer\"") => "A valid integer is required.".into(),
-        ("type", _) if reason.ends_with("\"boolean\"") => "Must be a valid boolean.".into(),
-        ("type", _) if reason.ends_with("\"string\"") => "Not a valid string.".into(),
+        ("type", _) if expected == ["integer"] => "A valid integer is required.".into(),
+        ("type", _) if expected == ["boolean"] => "Must be a valid boolean.".into(),
+        ("type", _) if expected == ["string"] => "Not a valid string.".into(),
         ("minLength", Some(Value::String(s))) if s.is_empty() => {
             "This field may not be blank.".into()
         }
