@@ -82,7 +82,7 @@ pub enum RequestProblem {
         /// The offending value; `None` for a missing property.
         value: Option<Box<Value>>,
         /// For a `type` problem: the JSON types the schema expects.
-        expected: Vec<&'static str>,
+        expected: Box<[&'static str]>,
         /// The schema violation's message.
         reason: String,
     },
@@ -292,7 +292,7 @@ pub fn check_body(
             pointer: v.instance_pointer,
             keyword: v.keyword,
             value: offending,
-            expected: v.expected_types,
+            expected: v.expected_types.into_boxed_slice(),
             reason: v.message,
         });
     }
