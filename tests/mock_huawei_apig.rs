@@ -551,7 +551,7 @@ async fn list_turns_a_limit_over_500_into_500() {
     let mock = start_mock().await;
     fill_empty_gateway(&mock, 501).await;
 
-    for query in ["limit=501", "limit=9999999999"] {
+    for query in ["limit=501", "limit=2147483647"] {
         let got = list(&mock, EMPTY_GATEWAY, query).await;
 
         assert_eq!(got.status, 200, "{query}: {got:?}");
@@ -575,6 +575,7 @@ async fn list_refuses_a_bad_filter_or_page_value_naming_the_parameter() {
         ("offset=first", "offset"),
         ("offset=99999999999999999999999", "offset"),
         ("limit=1.5", "limit"),
+        ("limit=9999999999", "limit"),
     ] {
         let got = list(&mock, GATEWAY, query).await;
 

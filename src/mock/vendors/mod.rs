@@ -261,3 +261,55 @@ pub fn allow_header(methods: &[Method]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::spec::Catalog;
+
+    /// Every operation of every built-in vendor's spec has a handler in the
+    /// vendor's table, and the table names no operation the spec lacks.
+    #[test]
+    fn each_vendor_table_serves_exactly_the_operations_of_its_spec() {
+        let catalog = Catalog::builtin().expect("built-in specs load");
+        for (name, vendor) in BUILTIN {
+            let handler = vendor.bind(name, "", Path::new("(none)"));
+            let served: BTreeSet<&str> = handler.operations().into_iter().collect();
+            let declared: BTreeSet<&str> = catalog
+                .specs()
+                .iter()
+                .filter(|s| s.vendor.as_deref() == Some(name))
+                .flat_map(|s| s.operations.iter().map(|o| o.id.as_str()))
+                .collect();
+            let unserved: Vec<_> = declared.difference(&served).collect();
+            let undeclared: Vec<_> = served.difference(&declared).collect();
+            assert!(
+                unserved.is_empty(),
+                "{name}: operations of its spec with no handler: {unserved:?}"
+            );
+            assert!(
+                undeclared.is_empty(),
+                "{name}: handlers for operations its spec lacks: {undeclared:?}"
+            );
+            assert!(!declared.is_empty(), "{name}: no spec names this vendor");
+        }
+    }
+
+    #[test]
+    fn each_built_in_vendor_reads_its_own_section_of_the_default_fixtures() {
+        let text = crate::mock::fixtures::DEFAULT_FIXTURES;
+        check_fixtures(text, Path::new("default.yaml")).expect("default fixtures read");
+        for (name, vendor) in BUILTIN {
+            let state = vendor
+                .bind(name, text, Path::new("default.yaml"))
+                .state_json();
+            let empty = vendor.bind(name, "", Path::new("(none)")).state_json();
+            assert_ne!(
+                state, empty,
+                "{name}: its section of the default fixtures is unread"
+            );
+        }
+    }
+}
