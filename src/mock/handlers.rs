@@ -40,14 +40,10 @@ impl Handlers {
         Handlers { by_spec, distinct }
     }
 
-    /// The handler of `spec` (a spec of the catalog the handlers were built from).
-    pub fn of(&self, spec: &Spec, catalog: &Catalog) -> &dyn Handler {
-        let index = catalog
-            .specs()
-            .iter()
-            .position(|s| std::ptr::eq(s, spec))
-            .unwrap_or_default();
-        self.by_spec[index].as_ref()
+    /// The handler of `spec`, a spec of the catalog the handlers were built from.
+    pub fn of(&self, spec: &Spec, catalog: &Catalog) -> Option<&dyn Handler> {
+        let index = catalog.specs().iter().position(|s| std::ptr::eq(s, spec))?;
+        self.by_spec.get(index).map(Arc::as_ref)
     }
 
     /// The handler whose vendor claims the prefix of an unknown `path`.

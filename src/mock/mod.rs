@@ -1,9 +1,9 @@
 //! The stateful mock: serves every operation of a [`Catalog`] on one address.
 //!
 //! Each request is routed through the catalog's route table to an operation
-//! and so to the handler bound to its spec when the mock was built
-//! (the `handlers` module): a built-in vendor ([`vendors`]) or the CRUD inference for a
-//! user's own spec ([`generic`]). The handler authenticates it, the core
+//! and so to the handler bound to its spec when the mock was built (the
+//! `handlers` module): a built-in vendor ([`vendors`]) or the CRUD inference
+//! for a user's own spec ([`generic`]). The handler authenticates it, the core
 //! validates it against its operation, and the handler serves it under its
 //! own lock on its own state. Every request lands in the journal. In debug
 //! builds every response is checked against the spec before it is sent: a
@@ -294,8 +294,10 @@ async fn answer(
         Ok(found) => found,
         Err(reply) => return Outcome::Reply(reply),
     };
+    let Some(handler) = state.handlers.of(spec, &state.catalog) else {
+        return Outcome::Reply(not_routed(state, path));
+    };
     *routed_to = Some(operation.id.clone());
-    let handler = state.handlers.of(spec, &state.catalog);
     let fault = lock(&state.faults).take(&operation.id);
     if let Some(fault) = &fault {
         if let Some(delay) = fault.delay() {
@@ -394,12 +396,16 @@ fn not_routed(state: &MockState, path: &str) -> Reply {
             _ => None,
         })
         .collect();
-    if let Some((_, spec)) = routes.first() {
+    let declaring = routes
+        .first()
+        .map(|(_, spec)| state.handlers.of(spec, &state.catalog));
+    if let Some(handler) = declaring {
         let allowed: Vec<Method> = routes.iter().map(|(m, _)| *m).collect();
-        let handler = state.handlers.of(spec, &state.catalog);
-        return handler
-            .method_not_allowed()
-            .with_header("allow", vendors::allow_header(&allowed));
+        let refusal = handler.map_or_else(
+            || Reply::text(405, "Method Not Allowed"),
+            |h| h.method_not_allowed(),
+        );
+        return refusal.with_header("allow", vendors::allow_header(&allowed));
     }
     match state.handlers.owning(path) {
         Some(handler) => handler.not_found(path),
