@@ -319,3 +319,23 @@ fn the_same_seed_generates_the_same_ids_and_another_seed_others() {
     assert_ne!(first[0], first[1]);
     assert_ne!(first, other);
 }
+
+#[tokio::test]
+async fn a_missing_property_is_named_as_written_even_when_json_would_escape_it() {
+    let catalog = Catalog::load(&[repo("tests/user-specs/quoted-names.yaml")])
+        .unwrap_or_else(|p| panic!("{p:#?}"));
+    let state = MockState::new(Arc::new(catalog), Fixtures::default(), DEFAULT_TOKEN.into());
+    let mock = MockServer::start(state, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+
+    let got = send(
+        client()
+            .post(format!("{}/notes", mock.url()))
+            .json(&json!({"other": 1})),
+    )
+    .await;
+
+    assert_eq!(got.status, 400, "{got:?}");
+    assert_eq!(got.json()["field"], r#"say "hi""#, "{got:?}");
+}
