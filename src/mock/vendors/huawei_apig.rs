@@ -14,7 +14,9 @@
 //!   protocol) is refused with 400 APIC.7200;
 //! - list filters by `protocol` and `ingress_port` and pages with `offset`/`limit`,
 //!   clamped as the server does (offset < 0 -> 0, limit <= 0 -> 20, limit > 500 -> 500);
-//!   `size` counts the page, `total` every match;
+//!   `size` counts the page, `total` every match; an int32 parameter outside the int32
+//!   range (the spec says so with `minimum`/`maximum`) does not parse on the server and is
+//!   400 APIC.7211 naming it;
 //! - delete answers 204 with no body; an absent (or already deleted) port is 400 APIC.7200;
 //! - bound domains come from the fixtures, paged the same way and filtered by
 //!   `domain_name`; an unknown port is 400 APIC.7200 as for delete.
