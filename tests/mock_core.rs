@@ -95,7 +95,11 @@ async fn reset_restores_fixtures_and_clears_journal_and_faults() {
     let state = send(http.get(format!("{}/__vouch/state", mock.url())))
         .await
         .json();
-    assert_eq!(state["generic"]["collections"], json!({}));
+    assert_eq!(
+        state,
+        json!({"pets": {"collections": {}, "next_id": 0}}),
+        "only the loaded spec's state, under its name, back to empty"
+    );
     assert_eq!(
         send(http.get(format!("{}/__vouch/faults", mock.url())))
             .await

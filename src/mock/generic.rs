@@ -9,15 +9,20 @@
 //! would not validate against the declared response falls back to the
 //! declared example. `x-vouch-mock: examples` on an operation turns the
 //! inference off: it always answers its success example.
+//!
+//! [`Crud`] is a [`Vendor`] like the built-in ones: bound once per spec that
+//! names no built-in vendor, it serves every operation of that spec and keeps
+//! its resources under the spec's name in `GET /__vouch/state`.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::reply::Reply;
+use super::reply::{Reply, ReplyBody};
 use super::request::{MockRequest, RequestProblem};
-use crate::spec::{Credential, Method, Operation, Response, Spec};
+use super::vendors::{Serve, Vendor, header_carries};
+use crate::spec::{Credential, Method, Operation, Response, Spec, StatusKey};
 
 /// Stored resources, by concrete collection path.
 #[derive(Debug, Default, Serialize)]
@@ -26,35 +31,73 @@ pub struct State {
     next_id: u64,
 }
 
-/// Accepts the token in any credential form the operation declares.
-pub fn authenticate(req: &MockRequest<'_>, token: &str) -> Option<Reply> {
-    let accepted = req.operation.security.is_empty()
-        || req.operation.security.iter().any(|c| match c {
-            Credential::Header { name, prefix } => {
-                super::vendors::header_carries(req, name, prefix, token)
-            }
-            Credential::Query { name } => req.query_param(name) == Some(token),
-        });
-    (!accepted).then(|| declared_or(req.operation, 401, json!({"message": "unauthorized"})))
+/// The CRUD inference for one spec: it serves every operation of the spec.
+pub struct Crud {
+    operations: Vec<String>,
 }
 
-/// A 400 naming the field, or the declared 400 example when the spec's error schema wants another shape.
-pub fn invalid_request(req: &MockRequest<'_>, problem: &RequestProblem) -> Reply {
-    let body = json!({"message": problem.message(), "field": problem.field()});
-    declared_or(req.operation, 400, body)
+impl Crud {
+    /// The inference for `spec`.
+    pub fn new(spec: &Spec) -> Crud {
+        Crud {
+            operations: spec.operations.iter().map(|o| o.id.clone()).collect(),
+        }
+    }
 }
 
-/// A plain JSON error for a forced status.
-pub fn error(status: u16, message: &str) -> Reply {
-    Reply::json(status, json!({"message": message}))
+impl Vendor for Crud {
+    /// A user's spec has no section in the fixtures file: it starts empty.
+    type Fixtures = ();
+    type State = State;
+
+    fn state(&self, _fixtures: &()) -> State {
+        State::default()
+    }
+
+    fn operations(&self) -> Vec<(&str, Serve<State>)> {
+        let serve: Serve<State> = |state, req| Ok(handle(req, state));
+        self.operations
+            .iter()
+            .map(|id| (id.as_str(), serve))
+            .collect()
+    }
+
+    fn not_found(&self, _path: &str) -> Reply {
+        Reply::text(404, "404 page not found")
+    }
+
+    fn method_not_allowed(&self) -> Reply {
+        Reply::text(405, "Method Not Allowed")
+    }
+
+    /// Accepts the token in any credential form the operation declares.
+    fn authenticate(&self, req: &MockRequest<'_>, token: &str) -> Option<Reply> {
+        let accepted = req.operation.security.is_empty()
+            || req.operation.security.iter().any(|c| match c {
+                Credential::Header { name, prefix } => header_carries(req, name, prefix, token),
+                Credential::Query { name } => req.query_param(name) == Some(token),
+            });
+        (!accepted).then(|| declared_or(req.operation, 401, json!({"message": "unauthorized"})))
+    }
+
+    /// A 400 naming the field, or the declared 400 example when the spec's error schema wants another shape.
+    fn invalid_request(&self, req: &MockRequest<'_>, problem: &RequestProblem) -> Reply {
+        let body = json!({"message": problem.message(), "field": problem.field()});
+        declared_or(req.operation, 400, body)
+    }
+
+    /// A plain JSON error.
+    fn error(&self, status: u16, message: &str) -> Reply {
+        Reply::json(status, json!({"message": message}))
+    }
 }
 
 /// Serves a request by CRUD inference or from examples.
-pub fn handle(spec: &Spec, req: &MockRequest<'_>, state: &mut State) -> Reply {
+fn handle(req: &MockRequest<'_>, state: &mut State) -> Reply {
     let op = req.operation;
     let success = op.responses.iter().find(|r| r.status.is_success());
     let status = success.and_then(|r| match r.status {
-        crate::spec::StatusKey::Code(c) => Some(c),
+        StatusKey::Code(c) => Some(c),
         _ => None,
     });
     let status = status.unwrap_or(200);
@@ -79,7 +122,7 @@ pub fn handle(spec: &Spec, req: &MockRequest<'_>, state: &mut State) -> Reply {
             .unwrap_or_default();
         item(req, state, &collection, &id_name, &id, status)
     } else {
-        collection(spec, req, state, &concrete, status)
+        collection(req, state, &concrete, status)
     };
     let Some(reply) = reply else {
         return example_reply(op, status);
@@ -91,13 +134,7 @@ pub fn handle(spec: &Spec, req: &MockRequest<'_>, state: &mut State) -> Reply {
     }
 }
 
-fn collection(
-    spec: &Spec,
-    req: &MockRequest<'_>,
-    state: &mut State,
-    path: &str,
-    status: u16,
-) -> Option<Reply> {
+fn collection(req: &MockRequest<'_>, state: &mut State, path: &str, status: u16) -> Option<Reply> {
     match req.method {
         Method::Get => {
             let items = state.collections.get(path).cloned().unwrap_or_default();
@@ -110,7 +147,8 @@ fn collection(
             let Some(Value::Object(mut body)) = req.json.clone() else {
                 return None;
             };
-            let id_name = item_parameter(spec, &req.operation.path).unwrap_or_else(|| "id".into());
+            let id_name =
+                item_parameter(req.spec, &req.operation.path).unwrap_or_else(|| "id".into());
             if !body.contains_key(&id_name) {
                 state.next_id += 1;
                 body.insert(id_name, Value::String(state.next_id.to_string()));
@@ -238,8 +276,8 @@ fn fits(op: &Operation, reply: &Reply) -> bool {
         &reply.body,
         declared.content.first().and_then(|m| m.schema.as_ref()),
     ) {
-        (super::reply::ReplyBody::Json(v), Some(schema)) => schema.is_valid(v),
-        (super::reply::ReplyBody::Empty, None) => declared.content.is_empty(),
+        (ReplyBody::Json(v), Some(schema)) => schema.is_valid(v),
+        (ReplyBody::Empty, None) => declared.content.is_empty(),
         (_, None) => true,
         _ => false,
     }

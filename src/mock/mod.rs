@@ -1,22 +1,38 @@
 //! The stateful mock: serves every operation of a [`Catalog`] on one address.
 //!
-//! Each request is routed through the catalog's route table, authenticated
-//! and validated against its operation, then answered by the owning vendor
-//! module (or by the generic CRUD inference for a user's own spec) under one
-//! lock on the whole [`Store`]. Every request lands in the journal. In debug
+//! Each request is routed through the catalog's route table to an operation
+//! and so to the handler bound to its spec when the mock was built (the
+//! `handlers` module): a built-in vendor ([`vendors`]) or the CRUD inference
+//! for a user's own spec ([`generic`]). The handler authenticates it, the core
+//! validates it against its operation, and the handler serves it under its
+//! own lock on its own state. Every request lands in the journal. In debug
 //! builds every response is checked against the spec before it is sent: a
 //! mock that contradicts its own contract answers 500 and says why.
+//!
+//! The answers the core gives the same way for every vendor, each in the
+//! vendor's own envelope:
+//! - an unknown path: the vendor's not-found when a loaded vendor claims the
+//!   prefix, else a plain-text 404;
+//! - a known path with a method it does not declare (any method, also one no
+//!   HTTP server knows, like `FOO`): the vendor's 405 with `Allow`;
+//! - an operation of a spec that the vendor does not serve (a spec naming a
+//!   built-in vendor with `x-vouch-vendor` may declare operations the vendor's
+//!   table lacks): the vendor's error envelope with 501 Not Implemented, after
+//!   authentication and validation, with the journal finding "the mock does
+//!   not serve operation `ID`". Loading such a spec logs a warning.
 //!
 //! `/__vouch/` is reserved for the admin API (reset, state, journal, health,
 //! faults).
 
 mod admin;
 mod faults;
+pub mod fixtures;
 pub mod generic;
+mod handlers;
 pub mod random;
 pub mod reply;
 pub mod request;
-pub mod store;
+mod section;
 pub mod vendors;
 
 use std::collections::VecDeque;
@@ -37,10 +53,11 @@ use crate::check::{Observed, check_response};
 use crate::query::parse_query;
 use crate::spec::{Catalog, Method, Operation, Routed, Spec};
 pub use faults::{Fault, FaultAction};
+pub use fixtures::Fixtures;
+use handlers::Handlers;
 use reply::Reply;
 use request::{MAX_BODY_BYTES, MockRequest, RequestProblem, check_body, check_parameters};
-pub use store::{Fixtures, Store};
-use vendors::Vendor;
+use vendors::Handler;
 
 /// The credential every vendor accepts unless `VOUCH_MOCK_TOKEN` says otherwise.
 pub const DEFAULT_TOKEN: &str = "vouch-dev-token";
@@ -51,9 +68,8 @@ const JOURNAL_CAPACITY: usize = 10_000;
 /// Everything a running mock shares between requests.
 pub struct MockState {
     catalog: Arc<Catalog>,
-    fixtures: Fixtures,
     token: String,
-    store: Mutex<Store>,
+    handlers: Handlers,
     journal: Mutex<VecDeque<JournalEntry>>,
     faults: Mutex<faults::Faults>,
     check_responses: bool,
@@ -87,9 +103,8 @@ impl MockState {
     /// A mock of `catalog` seeded with `fixtures`, accepting `token`.
     pub fn new(catalog: Arc<Catalog>, fixtures: Fixtures, token: String) -> Arc<MockState> {
         Arc::new(MockState {
-            store: Mutex::new(Store::new(&fixtures)),
+            handlers: Handlers::new(&catalog, &fixtures),
             catalog,
-            fixtures,
             token,
             journal: Mutex::new(VecDeque::new()),
             faults: Mutex::new(faults::Faults::default()),
@@ -107,14 +122,15 @@ impl MockState {
 
     /// Back to the fixtures: state, journal and faults.
     pub fn reset(&self) {
-        *lock(&self.store) = Store::new(&self.fixtures);
+        self.handlers.reset();
         lock(&self.journal).clear();
         lock(&self.faults).clear();
     }
 
-    /// The whole state as JSON.
+    /// The state of every loaded spec's handler, each under its name (the
+    /// vendor's, or a user spec's own).
     pub fn state_json(&self) -> serde_json::Value {
-        serde_json::to_value(&*lock(&self.store)).unwrap_or_default()
+        self.handlers.state_json()
     }
 
     /// A copy of the journal.
@@ -261,110 +277,149 @@ async fn answer(
     headers: &HeaderMap,
     body: Result<&[u8], RequestProblem>,
 ) -> Outcome {
-    let path = seen.path.clone();
-    let owner = vendors::owning(&path);
-    let Some(method) = Method::parse(&seen.method) else {
-        return Outcome::Reply(not_routed(
-            owner,
-            &path,
-            state.catalog.route(Method::Get, &path),
-        ));
+    let Seen {
+        method,
+        path,
+        query,
+        operation: routed_to,
+        findings,
+        ..
+    } = seen;
+    let Found {
+        spec,
+        operation,
+        params,
+        method,
+    } = match route(state, method, path) {
+        Ok(found) => found,
+        Err(reply) => return Outcome::Reply(reply),
     };
-    let (spec, operation, path_params) = match state.catalog.route(method, &path) {
-        Routed::Operation {
-            spec,
-            operation,
-            params,
-        } => (spec, operation, params),
-        other => return Outcome::Reply(not_routed(owner, &path, other)),
+    let Some(handler) = state.handlers.of(spec, &state.catalog) else {
+        return Outcome::Reply(not_routed(state, path));
     };
-    seen.operation = Some(operation.id.clone());
+    *routed_to = Some(operation.id.clone());
     let fault = lock(&state.faults).take(&operation.id);
     if let Some(fault) = &fault {
         if let Some(delay) = fault.delay() {
             tokio::time::sleep(delay).await;
         }
-        if matches!(fault.action, FaultAction::Drop) {
-            return Outcome::Drop;
+        match fault.action {
+            FaultAction::Drop => return Outcome::Drop,
+            FaultAction::Status(status) => {
+                return Outcome::Reply(handler.error(status, "fault injected by vouch"));
+            }
+            FaultAction::Delay => {}
         }
     }
-    let vendor = spec.vendor.as_deref().and_then(vendors::by_name);
     let mut req = MockRequest {
         operation,
+        spec,
         method,
-        path: path.clone(),
-        path_params,
-        query: parse_query(&seen.query),
-        headers: headers.clone(),
+        path,
+        path_params: params,
+        query: parse_query(query),
+        headers,
         json: None,
     };
-    if let Some(FaultAction::Status(status)) = fault.as_ref().map(|f| &f.action) {
-        let reply = match vendor {
-            Some(v) => v.error(*status, "fault injected by vouch"),
-            None => generic::error(*status, "fault injected by vouch"),
-        };
-        return Outcome::Reply(reply);
+    Outcome::Reply(serve_valid(state, handler, &mut req, body, findings))
+}
+
+/// A request routed to an operation.
+struct Found<'c> {
+    spec: &'c Spec,
+    operation: &'c Operation,
+    params: Vec<(String, String)>,
+    method: Method,
+}
+
+/// The operation a request is for, or the answer when there is none.
+fn route<'c>(state: &'c MockState, method: &str, path: &str) -> Result<Found<'c>, Reply> {
+    let method = Method::parse(method);
+    match method.map(|m| (m, state.catalog.route(m, path))) {
+        Some((
+            method,
+            Routed::Operation {
+                spec,
+                operation,
+                params,
+            },
+        )) => Ok(Found {
+            spec,
+            operation,
+            params,
+            method,
+        }),
+        _ => Err(not_routed(state, path)),
     }
-    let reply = serve_valid(state, vendor, spec, &mut req, body, seen);
-    Outcome::Reply(checked(state, operation, reply, seen))
 }
 
 /// Authenticates, validates and serves a routed request.
 fn serve_valid(
     state: &MockState,
-    vendor: Option<&'static dyn Vendor>,
-    spec: &Spec,
+    handler: &dyn Handler,
     req: &mut MockRequest<'_>,
     body: Result<&[u8], RequestProblem>,
-    seen: &mut Seen,
+    findings: &mut Vec<String>,
 ) -> Reply {
-    let denied = match vendor {
-        Some(v) => v.authenticate(req, &state.token),
-        None => generic::authenticate(req, &state.token),
-    };
-    if let Some(reply) = denied {
-        seen.findings.push("authentication failed".into());
+    if let Some(reply) = handler.authenticate(req, &state.token) {
+        findings.push("authentication failed".into());
         return reply;
     }
-    let content_type = req.header("content-type").map(str::to_string);
-    let parameter_problem =
-        check_parameters(req).filter(|p| !vendor.is_some_and(|v| v.tolerates(req, p)));
+    let parameter_problem = check_parameters(req).filter(|p| !handler.tolerates(req, p));
     let problem = parameter_problem.map(Err).unwrap_or(Ok(())).and_then(|()| {
         let body = body?;
-        req.json = check_body(req.operation, content_type.as_deref(), body)?;
+        req.json = check_body(req.operation, req.header("content-type"), body)?;
         Ok(())
     });
     if let Err(problem) = problem {
-        seen.findings.push(problem.message());
-        return match vendor {
-            Some(v) => v.invalid_request(req, &problem),
-            None => generic::invalid_request(req, &problem),
-        };
+        findings.push(problem.message());
+        return handler.invalid_request(req, &problem);
     }
-    let mut store = lock(&state.store);
-    match vendor {
-        Some(v) => v.handle(req, &mut store),
-        None => generic::handle(spec, req, &mut store.generic),
+    match handler.serve(req) {
+        Some(reply) => checked(state, req.operation, reply, findings),
+        None => {
+            let unserved = format!("the mock does not serve operation `{}`", req.operation.id);
+            findings.push(unserved.clone());
+            handler.error(501, &unserved)
+        }
     }
 }
 
-/// The answer for a path with no operation (or not for this method).
-fn not_routed(owner: Option<&'static dyn Vendor>, path: &str, routed: Routed<'_>) -> Reply {
-    match (routed, owner) {
-        (Routed::MethodNotAllowed(allowed), owner) => {
-            let reply = owner.map_or_else(
-                || Reply::text(405, "Method Not Allowed"),
-                |v| v.method_not_allowed(),
-            );
-            reply.with_header("allow", vendors::allow_header(&allowed))
-        }
-        (_, Some(vendor)) => vendor.not_found(path),
-        (_, None) => Reply::text(404, "404 page not found"),
+/// The answer for a path with no operation for the method: the 405 of the
+/// spec that has the path for other methods, else the not-found of the
+/// vendor claiming the prefix.
+fn not_routed(state: &MockState, path: &str) -> Reply {
+    let routes: Vec<(Method, &Spec)> = Method::ALL
+        .into_iter()
+        .filter_map(|m| match state.catalog.route(m, path) {
+            Routed::Operation { spec, .. } => Some((m, spec)),
+            _ => None,
+        })
+        .collect();
+    let declaring = routes
+        .first()
+        .map(|(_, spec)| state.handlers.of(spec, &state.catalog));
+    if let Some(handler) = declaring {
+        let allowed: Vec<Method> = routes.iter().map(|(m, _)| *m).collect();
+        let refusal = handler.map_or_else(
+            || Reply::text(405, "Method Not Allowed"),
+            |h| h.method_not_allowed(),
+        );
+        return refusal.with_header("allow", vendors::allow_header(&allowed));
+    }
+    match state.handlers.owning(path) {
+        Some(handler) => handler.not_found(path),
+        None => Reply::text(404, "404 page not found"),
     }
 }
 
 /// In debug builds: the reply must honour the operation's contract.
-fn checked(state: &MockState, operation: &Operation, reply: Reply, seen: &mut Seen) -> Reply {
+fn checked(
+    state: &MockState,
+    operation: &Operation,
+    reply: Reply,
+    seen_findings: &mut Vec<String>,
+) -> Reply {
     if !state.check_responses {
         return reply;
     }
@@ -382,7 +437,7 @@ fn checked(state: &MockState, operation: &Operation, reply: Reply, seen: &mut Se
     }
     let findings: Vec<String> = findings.iter().map(ToString::to_string).collect();
     tracing::error!(operation = %operation.id, ?findings, "the mock broke its own contract");
-    seen.findings.extend(findings.iter().cloned());
+    seen_findings.extend(findings.iter().cloned());
     Reply::json(
         500,
         serde_json::json!({

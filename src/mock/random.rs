@@ -1,31 +1,47 @@
-//! Randomness without a dependency: generated ids and fault probabilities,
-//! seeded from the standard library's per-process random hasher keys.
+//! The mock's randomness: generated ids, pod addresses and fault
+//! probabilities, drawn from one seedable [`fastrand::Rng`] per process.
+//!
+//! With `VOUCH_MOCK_SEED=<u64>` in the environment the sequence is
+//! reproducible: a `vouch mock` started twice with the same seed generates
+//! the same ids for the same requests. Without it the seed is random. The
+//! sequence is the process's: a reset does not start it over (ids made after
+//! a reset differ from those made before), and mocks that share a process
+//! (the test suite runs several) draw from the one sequence.
 
-use std::hash::{BuildHasher, Hasher, RandomState};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{LazyLock, Mutex};
 
-static COUNTER: AtomicU64 = AtomicU64::new(0);
+use super::lock;
+
+/// The environment variable that seeds the mock's randomness.
+pub const SEED_VARIABLE: &str = "VOUCH_MOCK_SEED";
+
+/// The seed from the environment, if one is set and is a number.
+fn seed_from_env() -> Option<u64> {
+    std::env::var(SEED_VARIABLE).ok()?.trim().parse().ok()
+}
+
+/// The process's generator.
+static RNG: LazyLock<Mutex<fastrand::Rng>> = LazyLock::new(|| {
+    let rng = seed_from_env().map_or_else(fastrand::Rng::new, fastrand::Rng::with_seed);
+    Mutex::new(rng)
+});
 
 /// A random 64-bit number.
 pub fn next_u64() -> u64 {
-    let mut h = RandomState::new().build_hasher();
-    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    h.finish()
+    lock(&RNG).u64(..)
 }
 
 /// `len` random lowercase hex digits (e.g. a 32-hex Huawei id).
 pub fn hex_id(len: usize) -> String {
-    let mut out = String::with_capacity(len);
-    while out.len() < len {
-        out.push_str(&format!("{:016x}", next_u64()));
-    }
-    out.truncate(len);
-    out
+    let mut rng = lock(&RNG);
+    (0..len)
+        .map(|_| char::from_digit(rng.u32(..16), 16).unwrap_or('0'))
+        .collect()
 }
 
 /// A uniform number in `0.0..1.0`.
 pub fn unit() -> f64 {
-    (next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    lock(&RNG).f64()
 }
 
 /// Seconds since the Unix epoch.
@@ -44,7 +60,10 @@ mod tests {
     fn hex_ids_have_the_length_asked_and_differ() {
         let (a, b) = (hex_id(32), hex_id(32));
         assert_eq!(a.len(), 32);
-        assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
         assert_ne!(a, b);
     }
 }

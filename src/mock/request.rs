@@ -7,7 +7,7 @@ use axum::http::HeaderMap;
 use serde_json::Value;
 
 use crate::media_type;
-use crate::spec::{Method, Operation, Parameter, ParameterLocation, Schema};
+use crate::spec::{Method, Operation, Parameter, ParameterLocation, Schema, Spec};
 
 /// The largest request body the mock reads.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -17,16 +17,18 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct MockRequest<'c> {
     /// The operation the request was routed to.
     pub operation: &'c Operation,
+    /// The spec the operation belongs to.
+    pub spec: &'c Spec,
     /// HTTP method of the request.
     pub method: Method,
     /// The path as sent (percent-encoded).
-    pub path: String,
+    pub path: &'c str,
     /// Path parameters, decoded, in template order.
     pub path_params: Vec<(String, String)>,
     /// Query pairs, decoded, in order.
     pub query: Vec<(String, String)>,
     /// The request headers as received.
-    pub headers: HeaderMap,
+    pub headers: &'c HeaderMap,
     /// The body parsed as JSON, when it is JSON.
     pub json: Option<Value>,
 }
@@ -79,6 +81,8 @@ pub enum RequestProblem {
         keyword: String,
         /// The offending value; `None` for a missing property.
         value: Option<Box<Value>>,
+        /// For a `type` problem: the JSON types the schema expects.
+        expected: Box<[&'static str]>,
         /// The schema violation's message.
         reason: String,
     },
@@ -278,30 +282,28 @@ pub fn check_body(
     if let Some(schema) = &media.schema
         && let Some(v) = schema.violations(&value).into_iter().next()
     {
-        let keyword = v.rule.rsplit('/').next().unwrap_or_default().to_string();
-        let field = field_of(&v.instance_pointer, &keyword, &v.message);
-        let offending = (keyword != "required")
+        let missing = match v.keyword.as_str() {
+            "required" => v.properties.into_iter().next(),
+            _ => None,
+        };
+        let offending = missing
+            .is_none()
             .then(|| value.pointer(&v.instance_pointer).cloned().map(Box::new))
             .flatten();
         return Err(RequestProblem::InvalidBody {
+            field: missing.unwrap_or_else(|| last_token(&v.instance_pointer)),
             pointer: v.instance_pointer,
-            field,
-            keyword,
+            keyword: v.keyword,
             value: offending,
+            expected: v.expected_types.into_boxed_slice(),
             reason: v.message,
         });
     }
     Ok(Some(value))
 }
 
-/// The field a violation is about: the pointer's last token, or for a missing
-/// required property the property named in the message.
-fn field_of(pointer: &str, keyword: &str, message: &str) -> String {
-    if keyword == "required"
-        && let Some(name) = message.strip_suffix(" is a required property")
-    {
-        return name.trim_matches('"').to_string();
-    }
+/// The last token of a JSON pointer, unescaped (`""` for the whole document).
+fn last_token(pointer: &str) -> String {
     pointer
         .rsplit('/')
         .next()

@@ -35,14 +35,39 @@ pub struct Violation {
     pub instance_pointer: String,
     /// JSON pointer to the rule in the schema that failed (e.g. `/properties/port/type`).
     pub rule: String,
-    /// The JSON Schema keyword that failed (`type`, `required`, ...), from
-    /// jsonschema's typed error kind, never from its wording.
+    /// The JSON Schema keyword that failed (`type`, `required`, `enum`, ...),
+    /// from jsonschema's typed error kind, never from its wording.
     pub keyword: String,
     /// The properties the violation is about, from the error kind: the
     /// missing one for `required`, the unexpected ones for `additionalProperties`.
     pub properties: Vec<String>,
+    /// For `type`: the JSON types the schema expects (`integer`, `string`, ...).
+    pub expected_types: Vec<&'static str>,
     /// What is wrong, in words (for people; never parsed).
     pub message: String,
+}
+
+impl Violation {
+    fn of(error: &jsonschema::ValidationError<'_>) -> Violation {
+        use jsonschema::error::{TypeKind, ValidationErrorKind};
+        let expected_types = match error.kind() {
+            ValidationErrorKind::Type {
+                kind: TypeKind::Single(t),
+            } => vec![t.as_str()],
+            ValidationErrorKind::Type {
+                kind: TypeKind::Multiple(set),
+            } => set.iter().map(|t| t.as_str()).collect(),
+            _ => Vec::new(),
+        };
+        Violation {
+            instance_pointer: error.instance_path().as_str().to_string(),
+            rule: error.schema_path().as_str().to_string(),
+            keyword: error.kind().keyword().to_string(),
+            properties: properties_of(error.kind()),
+            expected_types,
+            message: error.to_string(),
+        }
+    }
 }
 
 impl Schema {
@@ -50,13 +75,7 @@ impl Schema {
     pub fn violations(&self, instance: &Value) -> Vec<Violation> {
         self.validator
             .iter_errors(instance)
-            .map(|e| Violation {
-                instance_pointer: e.instance_path().as_str().to_string(),
-                rule: e.schema_path().as_str().to_string(),
-                keyword: e.kind().keyword().to_string(),
-                properties: properties_of(e.kind()),
-                message: e.to_string(),
-            })
+            .map(|e| Violation::of(&e))
             .collect()
     }
 

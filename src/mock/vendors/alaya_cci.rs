@@ -24,10 +24,9 @@ use std::ops::RangeInclusive;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{Vendor, header_carries};
+use super::{Serve, Vendor, header_carries};
 use crate::mock::reply::Reply;
 use crate::mock::request::{MockRequest, RequestProblem};
-use crate::mock::store::Store;
 
 /// External ports the mock hands out for custom ports (the Kubernetes NodePort
 /// range; the document's samples, 31443 and 31080, fall in it).
@@ -147,12 +146,38 @@ impl Instance {
     }
 }
 
+/// The operations the Alaya CCI mock serves; each finds the instance by the path's `id`.
+const OPERATIONS: &[(&str, Serve<State>)] = &[
+    ("alaya-cci.listOpenPorts", |s, r| {
+        Ok(list_ports(s, instance_id(r)))
+    }),
+    ("alaya-cci.openPort", |s, r| {
+        Ok(open_port(r, s, instance_id(r)))
+    }),
+    ("alaya-cci.closePort", |s, r| {
+        Ok(close_port(r, s, instance_id(r)))
+    }),
+];
+
+/// The instance id of the path.
+fn instance_id<'r>(req: &'r MockRequest<'_>) -> &'r str {
+    req.path_param("id").unwrap_or_default()
+}
+
 /// The Alaya NeW CCI vendor.
+#[derive(Clone, Copy)]
 pub struct AlayaCci;
 
 impl Vendor for AlayaCci {
-    fn name(&self) -> &'static str {
-        "alaya-cci"
+    type Fixtures = Fixtures;
+    type State = State;
+
+    fn state(&self, fixtures: &Fixtures) -> State {
+        State::new(fixtures)
+    }
+
+    fn operations(&self) -> Vec<(&str, Serve<State>)> {
+        OPERATIONS.to_vec()
     }
 
     fn owns_path(&self, path: &str) -> bool {
@@ -178,17 +203,6 @@ impl Vendor for AlayaCci {
 
     fn error(&self, status: u16, message: &str) -> Reply {
         envelope(status, message, json!({}))
-    }
-
-    fn handle(&self, req: &MockRequest<'_>, store: &mut Store) -> Reply {
-        let state = &mut store.alaya_cci;
-        let id = req.path_param("id").unwrap_or_default();
-        match req.operation.id.as_str() {
-            "alaya-cci.listOpenPorts" => list_ports(state, id),
-            "alaya-cci.openPort" => open_port(req, state, id),
-            "alaya-cci.closePort" => close_port(req, state, id),
-            other => self.error(500, &format!("the mock has no behaviour for {other}")),
-        }
     }
 }
 

@@ -14,7 +14,9 @@
 //!   protocol) is refused with 400 APIC.7200;
 //! - list filters by `protocol` and `ingress_port` and pages with `offset`/`limit`,
 //!   clamped as the server does (offset < 0 -> 0, limit <= 0 -> 20, limit > 500 -> 500);
-//!   `size` counts the page, `total` every match;
+//!   `size` counts the page, `total` every match; an int32 parameter outside the int32
+//!   range (the spec says so with `minimum`/`maximum`) does not parse on the server and is
+//!   400 APIC.7211 naming it;
 //! - delete answers 204 with no body; an absent (or already deleted) port is 400 APIC.7200;
 //! - bound domains come from the fixtures, paged the same way and filtered by
 //!   `domain_name`; an unknown port is 400 APIC.7200 as for delete.
@@ -22,11 +24,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{Vendor, header_carries};
+use super::{Answer, Serve, Vendor, header_carries};
 use crate::mock::random;
 use crate::mock::reply::Reply;
 use crate::mock::request::{MockRequest, RequestProblem};
-use crate::mock::store::Store;
 
 /// Seed data: the one project and its gateway instances.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -214,16 +215,13 @@ fn port_absent(id: &str) -> Reply {
     )
 }
 
-/// A handler's answer; `Err` is an error answer that ends the request early (`?`).
-type Answer = Result<Reply, Reply>;
-
 /// A body `ingress_port` already checked against 1024..49151 by the spec (it may arrive as `8080.0`).
 fn port_number(value: Option<&Value>) -> Option<u16> {
     let number = value?.as_f64()?;
     (number.fract() == 0.0 && (1024.0..=49151.0).contains(&number)).then_some(number as u16)
 }
 
-fn add_port(req: &MockRequest<'_>, state: &mut State) -> Answer {
+fn add_port(state: &mut State, req: &MockRequest<'_>) -> Answer {
     let instance = state.instance_mut(req)?;
     let protocol = req
         .body_field("protocol")
@@ -259,7 +257,7 @@ fn add_port(req: &MockRequest<'_>, state: &mut State) -> Answer {
     Ok(Reply::json(201, body))
 }
 
-fn list_ports(req: &MockRequest<'_>, state: &mut State) -> Answer {
+fn list_ports(state: &mut State, req: &MockRequest<'_>) -> Answer {
     let instance = state.instance_mut(req)?;
     let protocol = req.query_param("protocol").and_then(Protocol::parse);
     let number = req
@@ -279,7 +277,7 @@ fn list_ports(req: &MockRequest<'_>, state: &mut State) -> Answer {
     ))
 }
 
-fn delete_port(req: &MockRequest<'_>, state: &mut State) -> Answer {
+fn delete_port(state: &mut State, req: &MockRequest<'_>) -> Answer {
     let instance = state.instance_mut(req)?;
     let id = req.path_param("ingress_port_id").unwrap_or_default();
     let index = instance
@@ -291,7 +289,7 @@ fn delete_port(req: &MockRequest<'_>, state: &mut State) -> Answer {
     Ok(Reply::empty(204))
 }
 
-fn list_domains(req: &MockRequest<'_>, state: &mut State) -> Answer {
+fn list_domains(state: &mut State, req: &MockRequest<'_>) -> Answer {
     let instance = state.instance_mut(req)?;
     let id = req.path_param("ingress_port_id").unwrap_or_default();
     let port = instance
@@ -323,12 +321,28 @@ fn code_for(status: u16) -> &'static str {
     }
 }
 
+/// The operations the APIG mock serves.
+const OPERATIONS: &[(&str, Serve<State>)] = &[
+    ("huawei-apig.addIngressPort", add_port),
+    ("huawei-apig.listIngressPorts", list_ports),
+    ("huawei-apig.deleteIngressPort", delete_port),
+    ("huawei-apig.listIngressPortDomains", list_domains),
+];
+
 /// The HuaweiApig vendor.
+#[derive(Clone, Copy)]
 pub struct HuaweiApig;
 
 impl Vendor for HuaweiApig {
-    fn name(&self) -> &'static str {
-        "huawei-apig"
+    type Fixtures = Fixtures;
+    type State = State;
+
+    fn state(&self, fixtures: &Fixtures) -> State {
+        State::new(fixtures)
+    }
+
+    fn operations(&self) -> Vec<(&str, Serve<State>)> {
+        OPERATIONS.to_vec()
     }
 
     fn owns_path(&self, path: &str) -> bool {
@@ -363,20 +377,5 @@ impl Vendor for HuaweiApig {
 
     fn error(&self, status: u16, message: &str) -> Reply {
         apig_error(status, code_for(status), message)
-    }
-
-    fn handle(&self, req: &MockRequest<'_>, store: &mut Store) -> Reply {
-        let state = &mut store.huawei_apig;
-        let answer = match req.operation.id.as_str() {
-            "huawei-apig.addIngressPort" => add_port(req, state),
-            "huawei-apig.listIngressPorts" => list_ports(req, state),
-            "huawei-apig.deleteIngressPort" => delete_port(req, state),
-            "huawei-apig.listIngressPortDomains" => list_domains(req, state),
-            other => Err(self.error(
-                500,
-                &format!("operation {other} is not modelled by the mock"),
-            )),
-        };
-        answer.unwrap_or_else(|error| error)
     }
 }

@@ -1,6 +1,15 @@
-//! Vendor behaviour: one file per vendor with its state rules, its auth check
-//! and its error envelope. The mock core routes, validates and journals; a
-//! [`Vendor`] decides what that vendor's real server would answer.
+//! Vendor behaviour: one module per vendor with its state rules, its auth
+//! check, its error envelope and the table of operations it serves. The mock
+//! core routes, validates and journals; a [`Vendor`] decides what that
+//! vendor's real server would answer. The generic CRUD for a user's own spec
+//! (the mock's `generic` module) is one more [`Vendor`].
+//!
+//! At mock construction each vendor is bound once into a [`Handler`]: the
+//! vendor, its own section of the fixtures and its own state behind its own
+//! lock. A handler reaches no other handler's state. An operation that the
+//! vendor's table lacks is not served: the core answers it with the vendor's
+//! [`Vendor::error`] envelope and status 501 and journals a finding (see
+//! [`super`]).
 
 pub mod alaya_cci;
 pub mod huawei_apig;
@@ -8,18 +17,45 @@ pub mod rainbond;
 pub mod zadig;
 pub mod zstack;
 
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
 use super::reply::Reply;
 use super::request::{MockRequest, RequestProblem};
-use super::store::Store;
+use super::{lock, section};
 use crate::spec::Method;
 
-/// One vendor's server behaviour.
-pub trait Vendor: Sync {
-    /// The `x-vouch-vendor` name of the specs it serves.
-    fn name(&self) -> &'static str;
+/// A vendor's answer to one operation; `Err` is an error answer that ends
+/// the request early (so handlers can use `?`).
+pub type Answer = Result<Reply, Reply>;
+
+/// Serves one operation of a vendor against that vendor's state.
+pub type Serve<S> = fn(&mut S, &MockRequest<'_>) -> Answer;
+
+/// One vendor's server behaviour: its state, its operations and its ways of
+/// refusing a request.
+pub trait Vendor: Send + Sync + 'static {
+    /// Its section of the fixtures file.
+    type Fixtures: DeserializeOwned + Default + Send + Sync;
+
+    /// What it remembers between requests (shown by `GET /__vouch/state`).
+    type State: Serialize + Send;
+
+    /// A fresh state holding exactly `fixtures`.
+    fn state(&self, fixtures: &Self::Fixtures) -> Self::State;
+
+    /// The operations it serves: operationId and the function that serves it.
+    fn operations(&self) -> Vec<(&str, Serve<Self::State>)>;
 
     /// Whether an unknown path belongs to this vendor (by its prefix).
-    fn owns_path(&self, path: &str) -> bool;
+    fn owns_path(&self, _path: &str) -> bool {
+        false
+    }
 
     /// The vendor's answer for an unknown path under its prefix.
     fn not_found(&self, path: &str) -> Reply;
@@ -35,35 +71,178 @@ pub trait Vendor: Sync {
     fn invalid_request(&self, req: &MockRequest<'_>, problem: &RequestProblem) -> Reply;
 
     /// Whether the vendor's server quietly accepts a parameter that breaks the
-    /// spec's type (then `handle` sees the request and applies its default).
+    /// spec's type (then the operation sees the request and applies its default).
     fn tolerates(&self, _req: &MockRequest<'_>, _problem: &RequestProblem) -> bool {
         false
     }
 
-    /// The vendor's error envelope for `status` (used by fault injection).
+    /// The vendor's error envelope for `status` (fault injection, unserved operations).
     fn error(&self, status: u16, message: &str) -> Reply;
-
-    /// Serves a valid, authenticated request against the vendor's state.
-    fn handle(&self, req: &MockRequest<'_>, store: &mut Store) -> Reply;
 }
 
-/// Every built-in vendor.
-pub static VENDORS: &[&dyn Vendor] = &[
-    &rainbond::Rainbond,
-    &alaya_cci::AlayaCci,
-    &huawei_apig::HuaweiApig,
-    &zstack::ZStack,
-    &zadig::Zadig,
+/// A vendor bound to its fixtures and its state: what the core calls.
+pub trait Handler: Send + Sync {
+    /// The key of its state in `GET /__vouch/state` (the vendor or spec name).
+    fn name(&self) -> &str;
+    /// See [`Vendor::owns_path`].
+    fn owns_path(&self, path: &str) -> bool;
+    /// See [`Vendor::not_found`].
+    fn not_found(&self, path: &str) -> Reply;
+    /// See [`Vendor::method_not_allowed`].
+    fn method_not_allowed(&self) -> Reply;
+    /// See [`Vendor::authenticate`].
+    fn authenticate(&self, req: &MockRequest<'_>, token: &str) -> Option<Reply>;
+    /// See [`Vendor::invalid_request`].
+    fn invalid_request(&self, req: &MockRequest<'_>, problem: &RequestProblem) -> Reply;
+    /// See [`Vendor::tolerates`].
+    fn tolerates(&self, req: &MockRequest<'_>, problem: &RequestProblem) -> bool;
+    /// See [`Vendor::error`].
+    fn error(&self, status: u16, message: &str) -> Reply;
+    /// The operationIds it serves, sorted.
+    fn operations(&self) -> Vec<&str>;
+    /// Serves a valid, authenticated request under this handler's own lock;
+    /// `None` when the vendor does not serve the operation.
+    fn serve(&self, req: &MockRequest<'_>) -> Option<Reply>;
+    /// Its state as JSON.
+    fn state_json(&self) -> Value;
+    /// Back to its fixtures.
+    fn reset(&self);
+}
+
+/// A [`Vendor`] with its name, fixtures, operation table and state.
+pub struct Bound<V: Vendor> {
+    name: String,
+    vendor: V,
+    fixtures: V::Fixtures,
+    serves: HashMap<String, Serve<V::State>>,
+    state: Mutex<V::State>,
+}
+
+impl<V: Vendor> Bound<V> {
+    /// Binds `vendor` under `name`, starting from `fixtures`.
+    pub fn new(name: &str, vendor: V, fixtures: V::Fixtures) -> Bound<V> {
+        let serves = vendor
+            .operations()
+            .into_iter()
+            .map(|(id, serve)| (id.to_string(), serve))
+            .collect();
+        Bound {
+            name: name.to_string(),
+            state: Mutex::new(vendor.state(&fixtures)),
+            vendor,
+            fixtures,
+            serves,
+        }
+    }
+}
+
+impl<V: Vendor> Handler for Bound<V> {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn owns_path(&self, path: &str) -> bool {
+        self.vendor.owns_path(path)
+    }
+
+    fn not_found(&self, path: &str) -> Reply {
+        self.vendor.not_found(path)
+    }
+
+    fn method_not_allowed(&self) -> Reply {
+        self.vendor.method_not_allowed()
+    }
+
+    fn authenticate(&self, req: &MockRequest<'_>, token: &str) -> Option<Reply> {
+        self.vendor.authenticate(req, token)
+    }
+
+    fn invalid_request(&self, req: &MockRequest<'_>, problem: &RequestProblem) -> Reply {
+        self.vendor.invalid_request(req, problem)
+    }
+
+    fn tolerates(&self, req: &MockRequest<'_>, problem: &RequestProblem) -> bool {
+        self.vendor.tolerates(req, problem)
+    }
+
+    fn error(&self, status: u16, message: &str) -> Reply {
+        self.vendor.error(status, message)
+    }
+
+    fn operations(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = self.serves.keys().map(String::as_str).collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    fn serve(&self, req: &MockRequest<'_>) -> Option<Reply> {
+        let serve = self.serves.get(req.operation.id.as_str())?;
+        let mut state = lock(&self.state);
+        Some(serve(&mut state, req).unwrap_or_else(|refusal| refusal))
+    }
+
+    fn state_json(&self) -> Value {
+        serde_json::to_value(&*lock(&self.state)).unwrap_or_default()
+    }
+
+    fn reset(&self) {
+        *lock(&self.state) = self.vendor.state(&self.fixtures);
+    }
+}
+
+/// A built-in vendor as the registry holds it: it reads its section of a
+/// fixtures file and binds itself. Every `Copy` vendor (the built-in ones are
+/// unit structs) is one.
+trait Builtin: Sync {
+    /// Its section of `text`, checked, without binding.
+    fn check(&self, name: &str, text: &str, origin: &Path) -> Result<(), String>;
+    /// Bound to its section of `text` (empty when the section does not read:
+    /// loading the fixtures checked it already).
+    fn bind(&self, name: &str, text: &str, origin: &Path) -> Arc<dyn Handler>;
+}
+
+impl<V: Vendor + Copy> Builtin for V {
+    fn check(&self, name: &str, text: &str, origin: &Path) -> Result<(), String> {
+        section::parse::<V::Fixtures>(text, origin, name, &SECTIONS).map(drop)
+    }
+
+    fn bind(&self, name: &str, text: &str, origin: &Path) -> Arc<dyn Handler> {
+        let fixtures = section::parse::<V::Fixtures>(text, origin, name, &SECTIONS).unwrap_or_else(
+            |problem| {
+                tracing::error!(%problem, "fixtures section unreadable: it starts empty");
+                V::Fixtures::default()
+            },
+        );
+        Arc::new(Bound::new(name, *self, fixtures))
+    }
+}
+
+/// Every built-in vendor by its `x-vouch-vendor` name, which is also the
+/// name of its fixtures section and of its state.
+static BUILTIN: &[(&str, &dyn Builtin)] = &[
+    ("rainbond", &rainbond::Rainbond),
+    ("alaya-cci", &alaya_cci::AlayaCci),
+    ("huawei-apig", &huawei_apig::HuaweiApig),
+    ("zstack", &zstack::ZStack),
+    ("zadig", &zadig::Zadig),
 ];
 
-/// The vendor named by a spec's `x-vouch-vendor`.
-pub fn by_name(name: &str) -> Option<&'static dyn Vendor> {
-    VENDORS.iter().copied().find(|v| v.name() == name)
+/// The sections a fixtures file may have.
+static SECTIONS: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| BUILTIN.iter().map(|(name, _)| *name).collect());
+
+/// Checks every vendor's section of the fixtures `text` read from `origin`.
+pub fn check_fixtures(text: &str, origin: &Path) -> Result<(), String> {
+    BUILTIN
+        .iter()
+        .try_for_each(|(name, vendor)| vendor.check(name, text, origin))
 }
 
-/// The vendor whose prefix an unknown path carries.
-pub fn owning(path: &str) -> Option<&'static dyn Vendor> {
-    VENDORS.iter().copied().find(|v| v.owns_path(path))
+/// The built-in vendor `name` bound to its section of the fixtures; `None`
+/// when no built-in vendor has that name.
+pub fn bind(name: &str, text: &str, origin: &Path) -> Option<Arc<dyn Handler>> {
+    let (name, vendor) = BUILTIN.iter().find(|(n, _)| *n == name)?;
+    Some(vendor.bind(name, text, origin))
 }
 
 /// `Authorization`-style check shared by the vendors: the header `name`
@@ -81,4 +260,56 @@ pub fn allow_header(methods: &[Method]) -> String {
         .map(|m| m.as_str())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::spec::Catalog;
+
+    /// Every operation of every built-in vendor's spec has a handler in the
+    /// vendor's table, and the table names no operation the spec lacks.
+    #[test]
+    fn each_vendor_table_serves_exactly_the_operations_of_its_spec() {
+        let catalog = Catalog::builtin().expect("built-in specs load");
+        for (name, vendor) in BUILTIN {
+            let handler = vendor.bind(name, "", Path::new("(none)"));
+            let served: BTreeSet<&str> = handler.operations().into_iter().collect();
+            let declared: BTreeSet<&str> = catalog
+                .specs()
+                .iter()
+                .filter(|s| s.vendor.as_deref() == Some(name))
+                .flat_map(|s| s.operations.iter().map(|o| o.id.as_str()))
+                .collect();
+            let unserved: Vec<_> = declared.difference(&served).collect();
+            let undeclared: Vec<_> = served.difference(&declared).collect();
+            assert!(
+                unserved.is_empty(),
+                "{name}: operations of its spec with no handler: {unserved:?}"
+            );
+            assert!(
+                undeclared.is_empty(),
+                "{name}: handlers for operations its spec lacks: {undeclared:?}"
+            );
+            assert!(!declared.is_empty(), "{name}: no spec names this vendor");
+        }
+    }
+
+    #[test]
+    fn each_built_in_vendor_reads_its_own_section_of_the_default_fixtures() {
+        let text = crate::mock::fixtures::DEFAULT_FIXTURES;
+        check_fixtures(text, Path::new("default.yaml")).expect("default fixtures read");
+        for (name, vendor) in BUILTIN {
+            let state = vendor
+                .bind(name, text, Path::new("default.yaml"))
+                .state_json();
+            let empty = vendor.bind(name, "", Path::new("(none)")).state_json();
+            assert_ne!(
+                state, empty,
+                "{name}: its section of the default fixtures is unread"
+            );
+        }
+    }
 }

@@ -30,10 +30,9 @@ mod ports;
 
 pub use model::{Fixtures, State};
 
-use super::{Vendor, header_carries};
+use super::{Serve, Vendor, header_carries};
 use crate::mock::reply::Reply;
 use crate::mock::request::{MockRequest, RequestProblem};
-use crate::mock::store::Store;
 use envelope::{
     NON_FIELD_ERRORS, NOT_FOUND, authentication_failed, drf_error, failure, validation_error,
 };
@@ -42,12 +41,28 @@ use serde_json::Value;
 /// Every console OpenAPI path starts here.
 const PREFIX: &str = "/openapi/v1/";
 
+/// The operations the Rainbond mock serves.
+const OPERATIONS: &[(&str, Serve<State>)] = &[
+    ("rainbond.listPorts", |s, r| ports::list_ports(s, r)),
+    ("rainbond.addPort", ports::add_port),
+    ("rainbond.updatePort", ports::update_port),
+    ("rainbond.deletePort", ports::delete_port),
+];
+
 /// The Rainbond vendor.
+#[derive(Clone, Copy)]
 pub struct Rainbond;
 
 impl Vendor for Rainbond {
-    fn name(&self) -> &'static str {
-        "rainbond"
+    type Fixtures = Fixtures;
+    type State = State;
+
+    fn state(&self, fixtures: &Fixtures) -> State {
+        State::new(fixtures)
+    }
+
+    fn operations(&self) -> Vec<(&str, Serve<State>)> {
+        OPERATIONS.to_vec()
     }
 
     fn owns_path(&self, path: &str) -> bool {
@@ -70,7 +85,7 @@ impl Vendor for Rainbond {
     fn invalid_request(&self, req: &MockRequest<'_>, problem: &RequestProblem) -> Reply {
         match problem {
             RequestProblem::MissingParameter { .. } | RequestProblem::InvalidParameter { .. } => {
-                self.not_found(&req.path)
+                self.not_found(req.path)
             }
             RequestProblem::MissingBody => {
                 let required = required_fields(req)
@@ -81,11 +96,12 @@ impl Vendor for Rainbond {
             RequestProblem::InvalidBody {
                 keyword,
                 value,
+                expected,
                 reason,
                 ..
             } => validation_error(&[(
                 problem.field().unwrap_or(NON_FIELD_ERRORS),
-                serializer_message(keyword, value.as_deref(), reason),
+                serializer_message(keyword, value.as_deref(), expected, reason),
             )]),
             other => validation_error(&[(NON_FIELD_ERRORS, other.message())]),
         }
@@ -96,18 +112,6 @@ impl Vendor for Rainbond {
             401 => authentication_failed(message),
             _ => failure(status, message, message),
         }
-    }
-
-    fn handle(&self, req: &MockRequest<'_>, store: &mut Store) -> Reply {
-        let state = &mut store.rainbond;
-        let answer = match req.operation.id.as_str() {
-            "rainbond.listPorts" => ports::list_ports(state, req),
-            "rainbond.addPort" => ports::add_port(state, req),
-            "rainbond.updatePort" => ports::update_port(state, req),
-            "rainbond.deletePort" => ports::delete_port(state, req),
-            _ => Err(self.not_found(&req.path)),
-        };
-        answer.unwrap_or_else(|refusal| refusal)
     }
 }
 
@@ -131,7 +135,12 @@ fn required_fields<'r>(req: &'r MockRequest<'_>) -> Vec<&'r str> {
 
 /// Django REST framework's wording for what the schema found, where DRF
 /// has one; otherwise the core's words.
-fn serializer_message(keyword: &str, value: Option<&Value>, reason: &str) -> String {
+fn serializer_message(
+    keyword: &str,
+    value: Option<&Value>,
+    expected: &[&str],
+    reason: &str,
+) -> String {
     match (keyword, value) {
         ("required", _) => "This field is required.".into(),
         ("enum", Some(v)) => format!(
@@ -139,9 +148,9 @@ fn serializer_message(keyword: &str, value: Option<&Value>, reason: &str) -> Str
             v.as_str().map_or_else(|| v.to_string(), str::to_string)
         ),
         ("type", Some(Value::Null)) => "This field may not be null.".into(),
-        ("type", _) if reason.ends_with("\"integer\"") => "A valid integer is required.".into(),
-        ("type", _) if reason.ends_with("\"boolean\"") => "Must be a valid boolean.".into(),
-        ("type", _) if reason.ends_with("\"string\"") => "Not a valid string.".into(),
+        ("type", _) if expected == ["integer"] => "A valid integer is required.".into(),
+        ("type", _) if expected == ["boolean"] => "Must be a valid boolean.".into(),
+        ("type", _) if expected == ["string"] => "Not a valid string.".into(),
         ("minLength", Some(Value::String(s))) if s.is_empty() => {
             "This field may not be blank.".into()
         }

@@ -21,10 +21,9 @@ use percent_encoding::percent_decode_str;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::Vendor;
+use super::{Answer, Serve, Vendor};
 use crate::mock::reply::Reply;
 use crate::mock::request::{MockRequest, RequestProblem};
-use crate::mock::store::Store;
 
 /// The servlet context every ZStack REST path lives under.
 const CONTEXT_PATH: &str = "/zstack";
@@ -165,12 +164,23 @@ impl State {
 /// The two protocols the API accepts, spelled exactly so.
 const PROTOCOLS: [&str; 2] = ["TCP", "UDP"];
 
+/// The operations the ZStack mock serves.
+const OPERATIONS: &[(&str, Serve<State>)] = &[("zstack.getVipUsedPorts", used_ports)];
+
 /// The ZStack vendor.
+#[derive(Clone, Copy)]
 pub struct ZStack;
 
 impl Vendor for ZStack {
-    fn name(&self) -> &'static str {
-        "zstack"
+    type Fixtures = Fixtures;
+    type State = State;
+
+    fn state(&self, fixtures: &Fixtures) -> State {
+        State::new(fixtures)
+    }
+
+    fn operations(&self) -> Vec<(&str, Serve<State>)> {
+        OPERATIONS.to_vec()
     }
 
     fn owns_path(&self, path: &str) -> bool {
@@ -219,26 +229,26 @@ impl Vendor for ZStack {
             _ => Reply::text(status, message),
         }
     }
+}
 
-    fn handle(&self, req: &MockRequest<'_>, store: &mut Store) -> Reply {
-        if let Some(reply) = repeated_protocol(req) {
-            return reply;
-        }
-        let uuid = req.path_param("uuid").unwrap_or_default();
-        let protocol = req.query_param("protocol").unwrap_or_default();
-        let Some(vip) = store.zstack.vips.get(uuid) else {
-            let details =
-                format!("invalid field[uuid], resource[uuid:{uuid}, type:VipVO] not found");
-            return api_error("SYS.1003", "Unable to find resource", &details);
-        };
-        let ranges = match protocol {
-            "TCP" => &vip.used_ports.tcp,
-            "UDP" => &vip.used_ports.udp,
-            other => return invalid_argument(&invalid_protocol(other)),
-        };
-        let inventory = json!({"uuid": uuid, "protocol": protocol, "usedPorts": expand(ranges)});
-        Reply::json(200, json!({"inventories": [inventory]}))
+/// `GetVipUsedPorts`: the used ports of one VIP for one protocol.
+fn used_ports(state: &mut State, req: &MockRequest<'_>) -> Answer {
+    if let Some(reply) = repeated_protocol(req) {
+        return Err(reply);
     }
+    let uuid = req.path_param("uuid").unwrap_or_default();
+    let protocol = req.query_param("protocol").unwrap_or_default();
+    let Some(vip) = state.vips.get(uuid) else {
+        let details = format!("invalid field[uuid], resource[uuid:{uuid}, type:VipVO] not found");
+        return Err(api_error("SYS.1003", "Unable to find resource", &details));
+    };
+    let ranges = match protocol {
+        "TCP" => &vip.used_ports.tcp,
+        "UDP" => &vip.used_ports.udp,
+        other => return Err(invalid_argument(&invalid_protocol(other))),
+    };
+    let inventory = json!({"uuid": uuid, "protocol": protocol, "usedPorts": expand(ranges)});
+    Ok(Reply::json(200, json!({"inventories": [inventory]})))
 }
 
 /// An API error: HTTP 503 with the ErrorCode under `error`.

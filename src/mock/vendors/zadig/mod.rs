@@ -34,23 +34,31 @@ mod workloads;
 
 pub use model::{Fixtures, State};
 
-use model::{Scope, WorkloadKind};
+use model::Scope::{Production, Test};
+use model::WorkloadKind;
 use replies::{Business, bad_request, business, envelope, internal};
 
-use super::{Vendor, header_carries};
+use super::{Serve, Vendor, header_carries};
 use crate::mock::reply::Reply;
 use crate::mock::request::{MockRequest, RequestProblem};
-use crate::mock::store::Store;
 
 /// The operation served as a server-sent event stream.
 const LOGS_OPERATION: &str = "zadig.streamContainerLogs";
 
 /// The Zadig vendor.
+#[derive(Clone, Copy)]
 pub struct Zadig;
 
 impl Vendor for Zadig {
-    fn name(&self) -> &'static str {
-        "zadig"
+    type Fixtures = Fixtures;
+    type State = State;
+
+    fn state(&self, fixtures: &Fixtures) -> State {
+        State::new(fixtures)
+    }
+
+    fn operations(&self) -> Vec<(&str, Serve<State>)> {
+        OPERATIONS.to_vec()
     }
 
     fn owns_path(&self, path: &str) -> bool {
@@ -120,10 +128,6 @@ impl Vendor for Zadig {
             }
         }
     }
-
-    fn handle(&self, req: &MockRequest<'_>, store: &mut Store) -> Reply {
-        dispatch(req, &mut store.zadig).unwrap_or_else(|reply| reply)
-    }
 }
 
 /// `isDelete` that `strconv.ParseBool` rejects.
@@ -142,58 +146,131 @@ fn json_error(problem: &RequestProblem) -> String {
     }
 }
 
-fn dispatch(req: &MockRequest<'_>, state: &mut State) -> Result<Reply, Reply> {
-    use Scope::{Production, Test};
-    match req.operation.id.as_str() {
-        "zadig.listTestEnvironments" => environments::list(state, req, Test),
-        "zadig.listProductionEnvironments" => environments::list(state, req, Production),
-        "zadig.createTestEnvironment" => environments::create(state, req, Test),
-        "zadig.createProductionEnvironment" => environments::create(state, req, Production),
-        "zadig.getTestEnvironment" => environments::detail(state, req, Test),
-        "zadig.getProductionEnvironment" => environments::detail(state, req, Production),
-        "zadig.updateTestEnvironment" => environments::update(state, req, Test),
-        "zadig.updateProductionEnvironment" => environments::update(state, req, Production),
-        "zadig.deleteTestEnvironment" => environments::delete(state, req, Test),
-        "zadig.deleteProductionEnvironment" => environments::delete(state, req, Production),
-        "zadig.getTestEnvironmentService" => services::detail(state, req, Test),
-        "zadig.getProductionEnvironmentService" => services::detail(state, req, Production),
-        "zadig.addTestEnvironmentServices" => services::add(state, req, Test),
-        "zadig.addProductionEnvironmentServices" => services::add(state, req, Production),
-        "zadig.deleteTestEnvironmentServices" => services::delete(state, req, Test),
-        "zadig.deleteProductionEnvironmentServices" => services::delete(state, req, Production),
-        "zadig.updateTestEnvironmentServices" => services::update(state, req, Test),
-        "zadig.updateProductionEnvironmentServices" => services::update(state, req, Production),
-        "zadig.getTestEnvironmentVariables" => variables::get(state, req, Test),
-        "zadig.getProductionEnvironmentVariables" => variables::get(state, req, Production),
-        "zadig.updateTestEnvironmentVariables" => variables::update(state, req, Test),
-        "zadig.updateProductionEnvironmentVariables" => variables::update(state, req, Production),
-        "zadig.createTestEnvironmentConfig" => configs::create(state, req, Test),
-        "zadig.createProductionEnvironmentConfig" => configs::create(state, req, Production),
-        "zadig.listTestEnvironmentConfigs" => configs::list(state, req, Test),
-        "zadig.listProductionEnvironmentConfigs" => configs::list(state, req, Production),
-        "zadig.getTestEnvironmentConfig" => configs::detail(state, req, Test),
-        "zadig.getProductionEnvironmentConfig" => configs::detail(state, req, Production),
-        "zadig.deleteTestEnvironmentConfig" => configs::delete(state, req, Test),
-        "zadig.deleteProductionEnvironmentConfig" => configs::delete(state, req, Production),
-        "zadig.updateEnvironmentConfig" => configs::update(state, req),
-        "zadig.scaleWorkload" => workloads::scale(state, req),
-        "zadig.restartTestEnvironmentService" => workloads::restart(state, req, Test),
-        "zadig.restartProductionEnvironmentService" => workloads::restart(state, req, Production),
-        "zadig.updateDeploymentImage" => {
-            workloads::update_image(state, req, WorkloadKind::Deployment)
-        }
-        "zadig.updateStatefulSetImage" => {
-            workloads::update_image(state, req, WorkloadKind::StatefulSet)
-        }
-        "zadig.updateCronJobImage" => workloads::update_image(state, req, WorkloadKind::CronJob),
-        "zadig.listKubeEvents" => workloads::events(state, req),
-        "zadig.checkWorkloadK8sServices" => share::check_k8s_services(state, req),
-        "zadig.enableShareEnvironment" => share::set_enabled(state, req, true),
-        "zadig.disableShareEnvironment" => share::set_enabled(state, req, false),
-        "zadig.checkShareEnvironmentReady" => share::ready(state, req),
-        "zadig.getPortalService" => share::portal(state, req),
-        "zadig.setPortalService" => share::set_portal(state, req),
-        LOGS_OPERATION => Ok(logs::stream(state, req)),
-        other => Err(internal(format!("the Zadig mock does not serve {other}"))),
-    }
-}
+/// The operations the Zadig mock serves.
+const OPERATIONS: &[(&str, Serve<State>)] = &[
+    ("zadig.listTestEnvironments", |s, r| {
+        environments::list(s, r, Test)
+    }),
+    ("zadig.listProductionEnvironments", |s, r| {
+        environments::list(s, r, Production)
+    }),
+    ("zadig.createTestEnvironment", |s, r| {
+        environments::create(s, r, Test)
+    }),
+    ("zadig.createProductionEnvironment", |s, r| {
+        environments::create(s, r, Production)
+    }),
+    ("zadig.getTestEnvironment", |s, r| {
+        environments::detail(s, r, Test)
+    }),
+    ("zadig.getProductionEnvironment", |s, r| {
+        environments::detail(s, r, Production)
+    }),
+    ("zadig.updateTestEnvironment", |s, r| {
+        environments::update(s, r, Test)
+    }),
+    ("zadig.updateProductionEnvironment", |s, r| {
+        environments::update(s, r, Production)
+    }),
+    ("zadig.deleteTestEnvironment", |s, r| {
+        environments::delete(s, r, Test)
+    }),
+    ("zadig.deleteProductionEnvironment", |s, r| {
+        environments::delete(s, r, Production)
+    }),
+    ("zadig.getTestEnvironmentService", |s, r| {
+        services::detail(s, r, Test)
+    }),
+    ("zadig.getProductionEnvironmentService", |s, r| {
+        services::detail(s, r, Production)
+    }),
+    ("zadig.addTestEnvironmentServices", |s, r| {
+        services::add(s, r, Test)
+    }),
+    ("zadig.addProductionEnvironmentServices", |s, r| {
+        services::add(s, r, Production)
+    }),
+    ("zadig.deleteTestEnvironmentServices", |s, r| {
+        services::delete(s, r, Test)
+    }),
+    ("zadig.deleteProductionEnvironmentServices", |s, r| {
+        services::delete(s, r, Production)
+    }),
+    ("zadig.updateTestEnvironmentServices", |s, r| {
+        services::update(s, r, Test)
+    }),
+    ("zadig.updateProductionEnvironmentServices", |s, r| {
+        services::update(s, r, Production)
+    }),
+    ("zadig.getTestEnvironmentVariables", |s, r| {
+        variables::get(s, r, Test)
+    }),
+    ("zadig.getProductionEnvironmentVariables", |s, r| {
+        variables::get(s, r, Production)
+    }),
+    ("zadig.updateTestEnvironmentVariables", |s, r| {
+        variables::update(s, r, Test)
+    }),
+    ("zadig.updateProductionEnvironmentVariables", |s, r| {
+        variables::update(s, r, Production)
+    }),
+    ("zadig.createTestEnvironmentConfig", |s, r| {
+        configs::create(s, r, Test)
+    }),
+    ("zadig.createProductionEnvironmentConfig", |s, r| {
+        configs::create(s, r, Production)
+    }),
+    ("zadig.listTestEnvironmentConfigs", |s, r| {
+        configs::list(s, r, Test)
+    }),
+    ("zadig.listProductionEnvironmentConfigs", |s, r| {
+        configs::list(s, r, Production)
+    }),
+    ("zadig.getTestEnvironmentConfig", |s, r| {
+        configs::detail(s, r, Test)
+    }),
+    ("zadig.getProductionEnvironmentConfig", |s, r| {
+        configs::detail(s, r, Production)
+    }),
+    ("zadig.deleteTestEnvironmentConfig", |s, r| {
+        configs::delete(s, r, Test)
+    }),
+    ("zadig.deleteProductionEnvironmentConfig", |s, r| {
+        configs::delete(s, r, Production)
+    }),
+    ("zadig.updateEnvironmentConfig", |s, r| {
+        configs::update(s, r)
+    }),
+    ("zadig.scaleWorkload", |s, r| workloads::scale(s, r)),
+    ("zadig.restartTestEnvironmentService", |s, r| {
+        workloads::restart(s, r, Test)
+    }),
+    ("zadig.restartProductionEnvironmentService", |s, r| {
+        workloads::restart(s, r, Production)
+    }),
+    ("zadig.updateDeploymentImage", |s, r| {
+        workloads::update_image(s, r, WorkloadKind::Deployment)
+    }),
+    ("zadig.updateStatefulSetImage", |s, r| {
+        workloads::update_image(s, r, WorkloadKind::StatefulSet)
+    }),
+    ("zadig.updateCronJobImage", |s, r| {
+        workloads::update_image(s, r, WorkloadKind::CronJob)
+    }),
+    ("zadig.listKubeEvents", |s, r| workloads::events(s, r)),
+    ("zadig.checkWorkloadK8sServices", |s, r| {
+        share::check_k8s_services(s, r)
+    }),
+    ("zadig.enableShareEnvironment", |s, r| {
+        share::set_enabled(s, r, true)
+    }),
+    ("zadig.disableShareEnvironment", |s, r| {
+        share::set_enabled(s, r, false)
+    }),
+    ("zadig.checkShareEnvironmentReady", |s, r| {
+        share::ready(s, r)
+    }),
+    ("zadig.getPortalService", |s, r| share::portal(s, r)),
+    ("zadig.setPortalService", |s, r| share::set_portal(s, r)),
+    (LOGS_OPERATION, |s, r| Ok(logs::stream(s, r))),
+];
