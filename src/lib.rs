@@ -13,6 +13,7 @@ pub mod check;
 pub mod coverage;
 pub mod fidelity;
 pub mod lint;
+pub mod logging;
 pub mod mock;
 pub mod query;
 pub mod record;
