@@ -12,7 +12,8 @@
 //! Paths are compared segment by segment after percent-decoding each segment,
 //! so `%2F` stays inside a parameter value; one trailing slash is ignored.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use percent_encoding::percent_decode_str;
 
@@ -119,7 +120,7 @@ impl<T> Default for RouteTable<T> {
 
 #[derive(Debug)]
 struct Node<T> {
-    literals: HashMap<String, Node<T>>,
+    literals: BTreeMap<String, Node<T>>,
     /// Parameter branches, most specific (longest fixed text) first.
     params: Vec<ParamBranch<T>>,
     endpoints: Vec<(Method, String, T)>,
@@ -128,7 +129,7 @@ struct Node<T> {
 impl<T> Default for Node<T> {
     fn default() -> Self {
         Self {
-            literals: HashMap::new(),
+            literals: BTreeMap::new(),
             params: Vec::new(),
             endpoints: Vec::new(),
         }
@@ -229,8 +230,8 @@ impl<T: Clone> RouteTable<T> {
 impl<T> RouteTable<T> {
     /// Finds the operation for `method` and a concrete `path` (no query string).
     pub fn lookup(&self, method: Method, path: &str) -> Lookup<'_, T> {
-        let segments: Vec<String> = split(path)
-            .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
+        let segments: Vec<Cow<'_, str>> = split(path)
+            .map(|s| percent_decode_str(s).decode_utf8_lossy())
             .collect();
         let mut params = Vec::new();
         if let Some((value, template)) = find(&self.root, &segments, Some(method), &mut params) {
@@ -270,7 +271,7 @@ impl<T> RouteTable<T> {
 /// Depth-first search, literal first; `params` collects captured values.
 fn find<'t, T>(
     node: &'t Node<T>,
-    segments: &[String],
+    segments: &[Cow<'_, str>],
     method: Option<Method>,
     params: &mut Vec<String>,
 ) -> Option<(&'t T, &'t str)> {
@@ -281,7 +282,7 @@ fn find<'t, T>(
             .find(|(m, _, _)| method.is_none_or(|want| *m == want))
             .map(|(_, t, v)| (v, t.as_str()));
     };
-    if let Some(child) = node.literals.get(head)
+    if let Some(child) = node.literals.get(head.as_ref())
         && let Some(found) = find(child, rest, method, params)
     {
         return Some(found);
@@ -298,12 +299,12 @@ fn find<'t, T>(
     None
 }
 
-fn collect_methods<T>(node: &Node<T>, segments: &[String], out: &mut Vec<Method>) {
+fn collect_methods<T>(node: &Node<T>, segments: &[Cow<'_, str>], out: &mut Vec<Method>) {
     let Some((head, rest)) = segments.split_first() else {
         out.extend(node.endpoints.iter().map(|(m, _, _)| *m));
         return;
     };
-    if let Some(child) = node.literals.get(head) {
+    if let Some(child) = node.literals.get(head.as_ref()) {
         collect_methods(child, rest, out);
     }
     for branch in &node.params {
