@@ -2,11 +2,12 @@
 //! resolve `$ref`s, and compile every schema once.
 
 use std::collections::HashMap;
+use std::fmt::Write;
 use std::path::Path;
 
 use serde_json::Value;
 
-use super::document::{Document, ParseError, child_pointer, escape_token, excerpt};
+use super::document::{Document, ParseError, child_pointer, excerpt, push_token};
 use super::schema::{Compiler, Schema};
 use super::{
     Credential, Example, Header, MediaType, Method, Operation, Parameter, ParameterLocation,
@@ -193,15 +194,14 @@ impl<'a> Builder<'a> {
                         _ => RefContext::Object,
                     };
                     pointer.push('/');
-                    pointer.push_str(&escape_token(k));
+                    push_token(pointer, k);
                     self.check_refs(v, pointer, child);
                     pointer.truncate(depth);
                 }
             }
             Value::Array(items) => {
                 for (i, v) in items.iter().enumerate() {
-                    pointer.push('/');
-                    pointer.push_str(&i.to_string());
+                    let _ = write!(pointer, "/{i}");
                     self.check_refs(v, pointer, RefContext::Object);
                     pointer.truncate(depth);
                 }
