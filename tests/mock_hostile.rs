@@ -175,10 +175,7 @@ fn a_spec_with_one_huge_bad_line_gets_a_short_error_with_a_window_and_caret() {
     let (code, output) = vouch(&["mock".as_ref(), "--spec".as_ref(), file.as_os_str()]);
     assert_eq!(code, Some(2), "{output}");
     assert!(output.len() < 2_000, "{} bytes of output", output.len());
-    assert!(
-        output.contains("1,1,1…") && output.contains('^'),
-        "{output}"
-    );
+    assert!(output.contains("1,1,…") && output.contains('^'), "{output}");
 }
 
 #[test]
@@ -187,10 +184,7 @@ fn a_scenario_with_one_huge_bad_line_gets_a_short_error_with_a_window_and_caret(
     let (code, output) = vouch(&["run".as_ref(), file.as_os_str()]);
     assert_eq!(code, Some(2), "{output}");
     assert!(output.len() < 2_000, "{} bytes of output", output.len());
-    assert!(
-        output.contains("1,1,1…") && output.contains('^'),
-        "{output}"
-    );
+    assert!(output.contains("1,1,…") && output.contains('^'), "{output}");
 }
 
 #[test]
