@@ -272,7 +272,12 @@ fn run_mock(
         fixtures,
         MockState::token_from_env(),
     );
-    let runtime = match tokio::runtime::Runtime::new() {
+    // On one core, one thread serves best: no hand-offs between threads.
+    let mut builder = match std::thread::available_parallelism().map_or(1, |n| n.get()) {
+        1 => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
