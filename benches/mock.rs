@@ -1,8 +1,9 @@
-//! The mock's throughput and latency against a bare axum handler that
-//! returns a body of the same size, in the same run: both servers on one
-//! pinned core, the load generator on the other, keep-alive connections.
-//! Also startup time (five specs loaded and compiled, listening) and
-//! resident memory idle and with 100,000 stored ports.
+//! What `side-by-side.sh` (GET throughput against bare hyper, as a separate
+//! process) does not measure, in-process: startup of the mock itself (five
+//! specs loaded and compiled, fixtures, listening; no process start), the
+//! rate of stateful POST + DELETE pairs, and resident memory idle and with
+//! 100,000 stored ports. The mock runs on one pinned core, the load
+//! generator on the other, over keep-alive connections.
 //!
 //! Run: `cargo bench --bench mock` (add `-- --quick` for a shorter run).
 
@@ -10,8 +11,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::routing::get;
 use serde_json::json;
 use vouch::mock::{DEFAULT_TOKEN, Fixtures, MockServer, MockState};
 use vouch::spec::Catalog;
@@ -40,8 +39,8 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-/// Starts the servers on a current-thread runtime in a thread pinned to core 0.
-fn start_servers(body: String) -> (SocketAddr, SocketAddr, Arc<MockState>, Duration) {
+/// Starts the mock on a current-thread runtime in a thread pinned to core 0.
+fn start_mock() -> (SocketAddr, Arc<MockState>, Duration) {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         pin_to_core(0);
@@ -56,18 +55,7 @@ fn start_servers(body: String) -> (SocketAddr, SocketAddr, Arc<MockState>, Durat
             let mock = MockServer::start(state.clone(), ([127, 0, 0, 1], 0).into())
                 .await
                 .unwrap();
-            let startup = started.elapsed();
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let baseline = listener.local_addr().unwrap();
-            let app = Router::new().route(
-                "/list",
-                get(move || {
-                    let body = body.clone();
-                    async move { ([("content-type", "application/json")], body) }
-                }),
-            );
-            tokio::spawn(async move { axum::serve(listener, app).await });
-            tx.send((mock.addr, baseline, state, startup)).unwrap();
+            tx.send((mock.addr, state, started.elapsed())).unwrap();
             std::future::pending::<()>().await;
             drop(mock);
         });
@@ -130,52 +118,13 @@ where
     out
 }
 
-async fn get_ok(client: &reqwest::Client, url: &str, header: (&str, &str)) -> usize {
-    let r = client
-        .get(url)
-        .header(header.0, header.1)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
-    r.bytes().await.unwrap();
-    1
-}
-
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let n = if quick { 2_000 } else { 20_000 };
     let _ = rustls::crypto::ring::default_provider().install_default();
     let rss_before = rss_kib();
 
-    // The baseline returns a body of the size the mock's GET list returns.
-    let probe = {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let state = MockState::new(
-                Arc::new(Catalog::builtin().unwrap()),
-                Fixtures::builtin().unwrap(),
-                DEFAULT_TOKEN.into(),
-            );
-            let mock = MockServer::start(state, ([127, 0, 0, 1], 0).into())
-                .await
-                .unwrap();
-            let c = reqwest::Client::new();
-            c.get(format!("{}{RAINBOND}/gr-nginx/ports", mock.url()))
-                .header("authorization", DEFAULT_TOKEN)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        })
-    };
-    let body = json!({"padding": "x".repeat(probe.len().saturating_sub(14))}).to_string();
-    let (mock, baseline, state, startup) = start_servers(body.clone());
+    let (mock, state, startup) = start_mock();
     let rss_idle = rss_kib();
 
     pin_to_core(1);
@@ -184,42 +133,6 @@ fn main() {
         .build()
         .unwrap();
     rt.block_on(async move {
-        let list_url = format!("http://{mock}{RAINBOND}/gr-nginx/ports");
-        let base_url = format!("http://{baseline}/list");
-        // Warm up both.
-        load(2, 200, {
-            let u = list_url.clone();
-            move |c, _| {
-                let u = u.clone();
-                async move { get_ok(&c, &u, ("authorization", DEFAULT_TOKEN)).await }
-            }
-        })
-        .await;
-        load(2, 200, {
-            let u = base_url.clone();
-            move |c, _| {
-                let u = u.clone();
-                async move { get_ok(&c, &u, ("x", "y")).await }
-            }
-        })
-        .await;
-
-        let mut base = load(2, n / 2, {
-            let u = base_url.clone();
-            move |c, _| {
-                let u = u.clone();
-                async move { get_ok(&c, &u, ("x", "y")).await }
-            }
-        })
-        .await;
-        let mut list = load(2, n / 2, {
-            let u = list_url.clone();
-            move |c, _| {
-                let u = u.clone();
-                async move { get_ok(&c, &u, ("authorization", DEFAULT_TOKEN)).await }
-            }
-        })
-        .await;
         let huawei = format!("http://{mock}{HUAWEI}");
         let mut pair = load(2, n / 4, move |c, i| {
             let url = huawei.clone();
@@ -249,25 +162,8 @@ fn main() {
         .await;
 
         println!(
-            "body size: mock GET list {} bytes, baseline {} bytes",
-            probe.len(),
-            body.len()
-        );
-        println!(
-            "startup (5 specs loaded, schemas compiled, listening): {:.1} ms",
+            "startup in-process (5 specs loaded, schemas compiled, listening): {:.1} ms",
             startup.as_secs_f64() * 1000.0
-        );
-        println!(
-            "baseline GET:            {:>8.0} req/s  p50 {:>6.0} us  p99 {:>6.0} us",
-            base.rps(),
-            base.percentile(0.5).as_micros(),
-            base.percentile(0.99).as_micros()
-        );
-        println!(
-            "mock GET list:           {:>8.0} req/s  p50 {:>6.0} us  p99 {:>6.0} us",
-            list.rps(),
-            list.percentile(0.5).as_micros(),
-            list.percentile(0.99).as_micros()
         );
         println!(
             "mock POST+DELETE pair:   {:>8.0} req/s  p50 {:>6.0} us  p99 {:>6.0} us (per pair)",
@@ -275,11 +171,6 @@ fn main() {
             pair.percentile(0.5).as_micros(),
             pair.percentile(0.99).as_micros()
         );
-        println!(
-            "ratio mock/baseline GET req/s: {:.2} (target >= 0.60)",
-            list.rps() / base.rps()
-        );
-
         // 100,000 stored ports: 50,000 on each of two Rainbond components.
         let added = load(8, 12_500, move |c, i| {
             let (service, port) = if i < 50_000 {

@@ -22,6 +22,7 @@ pub mod coverage;
 pub mod exchange;
 pub mod fidelity;
 pub mod lint;
+pub mod logging;
 pub mod media_type;
 pub mod mock;
 pub mod query;

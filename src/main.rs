@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use vouch::lint::{LintOptions, lint, lint_loaded};
-use vouch::mock::{Fixtures, MockState, serve_until_ctrl_c};
+use vouch::mock::{Fixtures, MockState, ServeOptions, serve_until_ctrl_c};
 use vouch::report::{
     FidelityHtmlReport, FidelityReportKind, JsonReport, JunitReport, ReportArg, Reporter,
     RunReportKind, Summary, TerminalReport,
@@ -73,6 +73,12 @@ enum Command {
         /// Fixture file replacing the built-in fixtures.
         #[arg(long, value_name = "FILE")]
         fixtures: Option<PathBuf>,
+        /// Seconds a client may take to send a request head; an idle keep-alive connection closes after it too.
+        #[arg(long, value_name = "SECS", default_value_t = 30.0, value_parser = parse_seconds)]
+        head_timeout: f64,
+        /// Seconds requests in flight may take to be answered after Ctrl-C or SIGTERM.
+        #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = parse_seconds)]
+        shutdown_grace: f64,
     },
 }
 
@@ -154,6 +160,13 @@ fn parse_shard(text: &str) -> Result<(u32, u32), String> {
     Ok((k, n))
 }
 
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(secs) if secs > 0.0 && secs.is_finite() => Ok(secs),
+        _ => Err(format!("`{text}` is not a positive number of seconds")),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // The mock logs a line per request: wanted from `vouch mock`, noise under `vouch run`.
@@ -162,19 +175,21 @@ fn main() -> ExitCode {
     } else {
         "warn"
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("VOUCH_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let _log = vouch::logging::init(default_level);
     match cli.command {
         Command::Mock {
             addr,
             specs,
             fixtures,
-        } => run_mock(addr, specs, fixtures),
+            head_timeout,
+            shutdown_grace,
+        } => {
+            let options = ServeOptions {
+                head_timeout: std::time::Duration::from_secs_f64(head_timeout),
+                grace: std::time::Duration::from_secs_f64(shutdown_grace),
+            };
+            run_mock(addr, specs, fixtures, options)
+        }
         Command::Run(args) => run_scenarios(args),
         Command::Fidelity(args) => run_fidelity(args),
         Command::Record(args) => run_record(args),
@@ -244,6 +259,7 @@ fn run_mock(
     addr: std::net::SocketAddr,
     specs: Vec<PathBuf>,
     fixtures: Option<PathBuf>,
+    options: ServeOptions,
 ) -> ExitCode {
     let setup =
         load_catalog(&specs).and_then(|catalog| Ok((catalog, load_fixtures(fixtures.as_ref())?)));
@@ -259,14 +275,19 @@ fn run_mock(
         fixtures,
         MockState::token_from_env(),
     );
-    let runtime = match tokio::runtime::Runtime::new() {
+    // On one core, one thread serves best: no hand-offs between threads.
+    let mut builder = match std::thread::available_parallelism().map_or(1, |n| n.get()) {
+        1 => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve_until_ctrl_c(state, addr)) {
+    match runtime.block_on(serve_until_ctrl_c(state, addr, options)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: cannot serve on {addr}: {e}");

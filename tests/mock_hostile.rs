@@ -148,3 +148,53 @@ async fn hostile_requests_get_vendor_answers_within_a_second_and_change_nothing(
     );
     assert_eq!(before, after, "hostile requests changed the state");
 }
+
+/// A one-line YAML file of about 400 kB with a mismatched bracket.
+fn one_huge_line(dir_name: &str, prefix: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("vouch-{dir_name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("huge.yaml");
+    let items = vec!["1"; 200_000].join(",");
+    std::fs::write(&file, format!("{prefix}[{items}, }}")).unwrap();
+    file
+}
+
+fn vouch(args: &[&std::ffi::OsStr]) -> (Option<i32>, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vouch"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
+    (out.status.code(), text.into_owned())
+}
+
+#[test]
+fn a_spec_with_one_huge_bad_line_gets_a_short_error_with_a_window_and_caret() {
+    let file = one_huge_line("huge-spec", "openapi: 3.0.3\npaths: ");
+    let (code, output) = vouch(&["mock".as_ref(), "--spec".as_ref(), file.as_os_str()]);
+    assert_eq!(code, Some(2), "{output}");
+    assert!(output.len() < 2_000, "{} bytes of output", output.len());
+    assert!(output.contains("1,1,…") && output.contains('^'), "{output}");
+}
+
+#[test]
+fn a_scenario_with_one_huge_bad_line_gets_a_short_error_with_a_window_and_caret() {
+    let file = one_huge_line("huge-scenario", "name: huge\nsteps: ");
+    let (code, output) = vouch(&["run".as_ref(), file.as_os_str()]);
+    assert_eq!(code, Some(2), "{output}");
+    assert!(output.len() < 2_000, "{} bytes of output", output.len());
+    assert!(output.contains("1,1,…") && output.contains('^'), "{output}");
+}
+
+#[test]
+fn a_spec_over_the_yaml_size_budget_is_refused_saying_how_large_a_document_may_be() {
+    let dir = std::env::temp_dir().join(format!("vouch-budget-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("big.yaml");
+    let items = vec!["1"; 300_000].join(",");
+    std::fs::write(&file, format!("openapi: 3.0.3\npaths: [{items}]\n")).unwrap();
+    let (code, output) = vouch(&["mock".as_ref(), "--spec".as_ref(), file.as_os_str()]);
+    assert_eq!(code, Some(2), "{output}");
+    assert!(output.contains("at most 250000 nodes"), "{output}");
+}

@@ -29,25 +29,18 @@ mod faults;
 pub mod fixtures;
 pub mod generic;
 mod handlers;
+mod journal;
 pub mod random;
 pub mod reply;
 pub mod request;
 mod section;
+mod server;
 pub mod vendors;
 
-use std::collections::VecDeque;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
 
 use axum::Router;
-use axum::body::to_bytes;
-use axum::extract::{Request, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
-use serde::Serialize;
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 
 use crate::check::{Observed, check_response};
 use crate::query::parse_query;
@@ -55,43 +48,25 @@ use crate::spec::{Catalog, Method, Operation, Routed, Spec};
 pub use faults::{Fault, FaultAction};
 pub use fixtures::Fixtures;
 use handlers::Handlers;
+use journal::Journal;
+pub use journal::JournalEntry;
 use reply::Reply;
-use request::{MAX_BODY_BYTES, MockRequest, RequestProblem, check_body, check_parameters};
+use request::{MockRequest, RequestProblem, check_body, check_parameters};
+pub(crate) use server::serve_in_background;
+pub use server::{MockServer, ServeOptions, serve_until_ctrl_c};
 use vendors::Handler;
 
 /// The credential every vendor accepts unless `VOUCH_MOCK_TOKEN` says otherwise.
 pub const DEFAULT_TOKEN: &str = "vouch-dev-token";
-
-/// How many requests the journal keeps (oldest dropped first).
-const JOURNAL_CAPACITY: usize = 10_000;
 
 /// Everything a running mock shares between requests.
 pub struct MockState {
     catalog: Arc<Catalog>,
     token: String,
     handlers: Handlers,
-    journal: Mutex<VecDeque<JournalEntry>>,
+    journal: Journal,
     faults: Mutex<faults::Faults>,
     check_responses: bool,
-}
-
-/// One request as the mock saw it.
-#[derive(Debug, Clone, Serialize)]
-pub struct JournalEntry {
-    /// Milliseconds since the Unix epoch.
-    pub time_ms: u128,
-    /// HTTP method, upper case (`GET`).
-    pub method: String,
-    /// Request path as sent (percent-encoded), without the query.
-    pub path: String,
-    /// Raw query string (empty if none), the mock's token replaced by `[secret]`.
-    pub query: String,
-    /// The operationId the request was routed to; `None` when no operation matched.
-    pub operation: Option<String>,
-    /// Validation problems and contract findings, in words.
-    pub findings: Vec<String>,
-    /// HTTP status the mock answered.
-    pub status: u16,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -106,7 +81,7 @@ impl MockState {
             handlers: Handlers::new(&catalog, &fixtures),
             catalog,
             token,
-            journal: Mutex::new(VecDeque::new()),
+            journal: Journal::default(),
             faults: Mutex::new(faults::Faults::default()),
             check_responses: cfg!(debug_assertions),
         })
@@ -123,7 +98,7 @@ impl MockState {
     /// Back to the fixtures: state, journal and faults.
     pub fn reset(&self) {
         self.handlers.reset();
-        lock(&self.journal).clear();
+        self.journal.clear();
         lock(&self.faults).clear();
     }
 
@@ -135,74 +110,15 @@ impl MockState {
 
     /// A copy of the journal.
     pub fn journal(&self) -> Vec<JournalEntry> {
-        lock(&self.journal).iter().cloned().collect()
-    }
-
-    fn record(&self, entry: JournalEntry) {
-        let mut journal = lock(&self.journal);
-        if journal.len() >= JOURNAL_CAPACITY {
-            journal.pop_front();
-        }
-        journal.push_back(entry);
+        self.journal.entries()
     }
 }
 
 /// The mock's router: the admin API under `/__vouch/`, every spec's operations elsewhere.
 pub fn app(state: Arc<MockState>) -> Router {
-    admin::routes().fallback(serve_operation).with_state(state)
-}
-
-/// A mock running on a loopback port, stopped when dropped.
-pub struct MockServer {
-    /// Where it listens.
-    pub addr: SocketAddr,
-    /// Its shared state (for resets and inspection in-process).
-    pub state: Arc<MockState>,
-    shutdown: Option<oneshot::Sender<()>>,
-}
-
-impl MockServer {
-    /// Starts the mock on `addr` (port 0: an ephemeral port).
-    pub async fn start(state: Arc<MockState>, addr: SocketAddr) -> std::io::Result<MockServer> {
-        let listener = TcpListener::bind(addr).await?;
-        let addr = listener.local_addr()?;
-        let (tx, _task) = serve_in_background(listener, app(state.clone()));
-        Ok(MockServer {
-            addr,
-            state,
-            shutdown: Some(tx),
-        })
-    }
-
-    /// `http://127.0.0.1:PORT`.
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-}
-
-impl Drop for MockServer {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-    }
-}
-
-/// Serves `router` on `listener` in a spawned task until the returned sender
-/// fires (or is dropped); the handle ends when requests in flight are done.
-pub(crate) fn serve_in_background(
-    listener: TcpListener,
-    router: Router,
-) -> (oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
-    let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
-    });
-    (tx, task)
+    admin::routes()
+        .fallback(server::serve_operation)
+        .with_state(state)
 }
 
 /// Everything about a request that the journal and the log need.
@@ -212,56 +128,6 @@ struct Seen {
     query: String,
     operation: Option<String>,
     findings: Vec<String>,
-}
-
-async fn serve_operation(State(state): State<Arc<MockState>>, request: Request) -> Response {
-    let started = Instant::now();
-    let (parts, body) = request.into_parts();
-    let mut seen = Seen {
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_string(),
-        query: parts.uri.query().unwrap_or_default().to_string(),
-        operation: None,
-        findings: Vec::new(),
-    };
-    let body = to_bytes(body, MAX_BODY_BYTES).await;
-    let outcome = answer(
-        &state,
-        &mut seen,
-        &parts.headers,
-        body.as_deref().map_err(|_| RequestProblem::BodyTooLarge),
-    )
-    .await;
-    let status = match &outcome {
-        Outcome::Reply(r) => r.status,
-        Outcome::Drop => 0,
-    };
-    tracing::info!(
-        method = %seen.method,
-        path = %seen.path,
-        operation = seen.operation.as_deref().unwrap_or("-"),
-        status,
-        micros = started.elapsed().as_micros() as u64,
-        "request"
-    );
-    let time_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or_default();
-    state.record(JournalEntry {
-        time_ms,
-        method: seen.method,
-        path: seen.path,
-        // A credential may travel in the query (Zadig's `?token=`): never journal it.
-        query: crate::redact::redact(&seen.query, &[state.token.as_str()]),
-        operation: seen.operation,
-        findings: seen.findings,
-        status,
-    });
-    match outcome {
-        Outcome::Reply(reply) => reply.into_response(),
-        Outcome::Drop => faults::dropped_connection(),
-    }
 }
 
 /// What the mock does with a request.
@@ -448,16 +314,4 @@ fn checked(
         }),
     )
     .with_header("x-vouch-contract-violation", "1")
-}
-
-/// Serves `catalog` on `addr` until Ctrl-C.
-pub async fn serve_until_ctrl_c(state: Arc<MockState>, addr: SocketAddr) -> std::io::Result<()> {
-    let listener = TcpListener::bind(addr).await?;
-    let local = listener.local_addr()?;
-    println!("vouch mock listening on http://{local}");
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
 }

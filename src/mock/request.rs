@@ -58,6 +58,11 @@ pub enum RequestProblem {
     MissingBody,
     /// The body exceeds [`MAX_BODY_BYTES`].
     BodyTooLarge,
+    /// The body could not be read to its end (the client went away mid-body).
+    BodyUnreadable {
+        /// Why reading stopped.
+        reason: String,
+    },
     /// The body's `Content-Type` is not one the operation declares.
     UnsupportedContentType {
         /// The `Content-Type` sent (empty when none).
@@ -114,6 +119,9 @@ impl RequestProblem {
             RequestProblem::MissingBody => "a request body is required".into(),
             RequestProblem::BodyTooLarge => {
                 format!("the request body exceeds {MAX_BODY_BYTES} bytes")
+            }
+            RequestProblem::BodyUnreadable { reason } => {
+                format!("the request body could not be read: {reason}")
             }
             RequestProblem::UnsupportedContentType { found } => {
                 format!("content type `{found}` is not supported; send application/json")

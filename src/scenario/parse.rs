@@ -16,7 +16,7 @@ use super::{
     BodyAssertion, Capture, Expect, HeaderExpectation, HeaderWant, Location, Pattern, Scenario,
     Selector, SnapshotOption, StatusExpectation, Step,
 };
-use crate::spec::document::{Document, child_pointer, escape_token};
+use crate::spec::document::{Document, child_pointer, escape_token, excerpt};
 use crate::spec::{Catalog, Method, ParameterLocation};
 
 /// A scenario file that cannot run, located Hurl-style.
@@ -54,14 +54,9 @@ impl fmt::Display for ScenarioError {
             return Ok(());
         }
         writeln!(f, "{gutter} |")?;
-        writeln!(f, "{} | {}", self.line, self.source_line)?;
-        let pad: String = self
-            .source_line
-            .chars()
-            .take(self.column.saturating_sub(1) as usize)
-            .map(|c| if c == '\t' { '\t' } else { ' ' })
-            .collect();
-        write!(f, "{gutter} | {pad}{}", "^".repeat(self.width.max(1)))
+        let (shown, marker) = excerpt(&self.source_line, self.column, self.width);
+        writeln!(f, "{} | {shown}", self.line)?;
+        write!(f, "{gutter} | {marker}")
     }
 }
 

@@ -41,7 +41,7 @@ impl Document {
                 ParseError {
                     line: location.map(|l| l.line()).filter(|&l| l > 0),
                     column: location.map(|l| l.column()).filter(|&c| c > 0),
-                    message: first_line(&e.to_string()),
+                    message: budget_message(&e).unwrap_or_else(|| first_line(&e.to_string())),
                 }
             })?;
         let mut positions = HashMap::new();
@@ -79,18 +79,97 @@ impl Document {
     }
 }
 
+/// The parser's first line of explanation, at most [`MESSAGE_CHARS`] characters
+/// (it may quote the input, which can be one huge line).
 fn first_line(message: &str) -> String {
-    message
-        .lines()
-        .next()
-        .unwrap_or("invalid YAML")
-        .trim()
-        .to_string()
+    let line = message.lines().next().unwrap_or("invalid YAML").trim();
+    match line.char_indices().nth(MESSAGE_CHARS) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line.to_string(),
+    }
+}
+
+/// The longest parser message kept.
+const MESSAGE_CHARS: usize = 200;
+
+/// For a document over one of the parser's size limits: which limit, and how large a document may be.
+fn budget_message(e: &serde_saphyr::Error) -> Option<String> {
+    use serde_saphyr::budget::BudgetBreach;
+    let limits = serde_saphyr::Budget::default();
+    let (what, limit) = match e {
+        serde_saphyr::Error::WithSnippet { error, .. } => return budget_message(error),
+        serde_saphyr::Error::Budget { breach, .. } => match breach {
+            BudgetBreach::Nodes { .. } => {
+                ("nodes (mappings, sequences and scalars)", limits.max_nodes)
+            }
+            BudgetBreach::Events { .. } => ("parser events", limits.max_events),
+            BudgetBreach::Depth { .. } => ("levels of nesting", limits.max_depth),
+            BudgetBreach::ScalarBytes { .. } => {
+                ("bytes of scalar text", limits.max_total_scalar_bytes)
+            }
+            BudgetBreach::Documents { .. } => ("documents in one file", limits.max_documents),
+            BudgetBreach::Aliases { .. } => ("aliases (`*name`)", limits.max_aliases),
+            BudgetBreach::Anchors { .. } => ("anchors (`&name`)", limits.max_anchors),
+            BudgetBreach::MergeKeys { .. } => ("merge keys (`<<`)", limits.max_merge_keys),
+            other => {
+                return Some(format!(
+                    "the document is over a size limit of the YAML reader: {other:?}"
+                ));
+            }
+        },
+        _ => return None,
+    };
+    Some(format!(
+        "the document is too large: a document may have at most {limit} {what}; split it or make it smaller"
+    ))
+}
+
+/// How many characters an error snippet shows on each side of the column.
+const EXCERPT_RADIUS: usize = 60;
+
+/// The part of a source `line` shown under an error at the 1-based `column`:
+/// up to [`EXCERPT_RADIUS`] characters each side, `…` where it was cut, and a
+/// marker line underlining `width` characters (at least one) from the column.
+/// A line of any length gives a snippet of bounded size.
+pub fn excerpt(line: &str, column: u64, width: usize) -> (String, String) {
+    let at = column.saturating_sub(1) as usize;
+    let width = width.clamp(1, EXCERPT_RADIUS);
+    let start = at.saturating_sub(EXCERPT_RADIUS);
+    let end = at + width + EXCERPT_RADIUS;
+    let (mut shown, mut marker) = match start {
+        0 => (String::new(), String::new()),
+        _ => ("…".to_string(), " ".to_string()),
+    };
+    let mut chars = line.chars().skip(start);
+    for (i, c) in (start..end).zip(chars.by_ref()) {
+        shown.push(c);
+        if i < at {
+            marker.push(if c == '\t' { '\t' } else { ' ' });
+        }
+    }
+    if chars.next().is_some() {
+        shown.push('…');
+    }
+    marker.push_str(&"^".repeat(width));
+    (shown, marker)
 }
 
 /// Escapes one reference token of a JSON pointer (RFC 6901).
 pub fn escape_token(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
+    let mut out = String::with_capacity(token.len());
+    push_token(&mut out, token);
+    out
+}
+
+/// Appends the escaped `token` to `pointer`, allocating only to grow it.
+pub fn push_token(pointer: &mut String, token: &str) {
+    for c in token.chars() {
+        match c {
+            '~' => pointer.push_str("~0"),
+            '/' => pointer.push_str("~1"),
+            c => pointer.push(c),
+        }
+    }
 }
 
 /// Appends `token` to `pointer`.
@@ -253,6 +332,33 @@ impl<'de> Visitor<'de> for NodeVisitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_excerpt_of_a_huge_line_is_a_window_around_the_column() {
+        let line = format!("{}X{}", "a".repeat(1_000_000), "b".repeat(1_000_000));
+        let (shown, marker) = excerpt(&line, 1_000_001, 1);
+        assert_eq!(shown, format!("…{}X{}…", "a".repeat(60), "b".repeat(60)));
+        assert_eq!(marker, format!("{}^", " ".repeat(61)));
+    }
+
+    #[test]
+    fn a_short_line_is_shown_whole() {
+        assert_eq!(
+            excerpt("key: [1, }", 10, 1),
+            ("key: [1, }".to_string(), "         ^".to_string())
+        );
+    }
+
+    #[test]
+    fn a_document_over_the_node_budget_says_how_many_nodes_are_allowed() {
+        let text = format!("[{}]", vec!["1"; 300_000].join(","));
+        let error = Document::parse(&text).unwrap_err();
+        assert!(
+            error.message.contains("at most 250000 nodes"),
+            "{}",
+            error.message
+        );
+    }
 
     #[test]
     fn lines_follow_pointers_and_numeric_keys_become_strings() {

@@ -2,16 +2,33 @@
 //! resolve `$ref`s, and compile every schema once.
 
 use std::collections::HashMap;
+use std::fmt::Write;
 use std::path::Path;
 
 use serde_json::Value;
 
-use super::document::{Document, child_pointer};
+use super::document::{Document, ParseError, child_pointer, excerpt, push_token};
 use super::schema::{Compiler, Schema};
 use super::{
     Credential, Example, Header, MediaType, Method, Operation, Parameter, ParameterLocation,
     Problem, RequestBody, Response, Spec, StatusKey, problem_at,
 };
+
+/// Why `text` is not YAML or JSON, with a window of the offending line around the column.
+fn parse_error_message(text: &str, e: &ParseError) -> String {
+    let (Some(line), Some(column)) = (e.line, e.column) else {
+        return format!("not valid YAML or JSON: {}", e.message);
+    };
+    let source = text
+        .lines()
+        .nth(line.saturating_sub(1) as usize)
+        .unwrap_or_default();
+    let (shown, marker) = excerpt(source, column, 1);
+    format!(
+        "not valid YAML or JSON (column {column}): {}\n    | {shown}\n    | {marker}",
+        e.message
+    )
+}
 
 /// How many `$ref` hops a chain may take before it counts as a cycle.
 const MAX_REF_HOPS: usize = 32;
@@ -36,10 +53,7 @@ impl Spec {
             file: path.to_path_buf(),
             line: e.line,
             pointer: String::new(),
-            message: match e.column {
-                Some(c) => format!("not valid YAML or JSON (column {c}): {}", e.message),
-                None => format!("not valid YAML or JSON: {}", e.message),
-            },
+            message: parse_error_message(text, &e),
         })?;
         let version = document.value.get("openapi").and_then(Value::as_str);
         if !version.is_some_and(|v| v.starts_with("3.0")) {
@@ -69,7 +83,7 @@ impl Spec {
             compiled: HashMap::new(),
             problems: Vec::new(),
         };
-        builder.check_refs(&document.value, String::new(), RefContext::Object);
+        builder.check_refs(&document.value, &mut String::new(), RefContext::Object);
         let operations = builder.operations(spec_name(path));
         let problems = builder.problems;
         let value = &document.value;
@@ -154,13 +168,16 @@ impl<'a> Builder<'a> {
 
     /// Reports every `$ref` in the document that does not resolve. Example
     /// values are data, so a `$ref` key inside one is not followed.
-    fn check_refs(&mut self, value: &Value, pointer: String, context: RefContext) {
+    /// Checks every `$ref` under `value`; `pointer` is where `value` stands
+    /// (grown and shrunk in place, so walking a large spec allocates little).
+    fn check_refs(&mut self, value: &Value, pointer: &mut String, context: RefContext) {
+        let depth = pointer.len();
         match value {
             Value::Object(map) => {
                 if context != RefContext::NameMap
                     && let Some(Value::String(target)) = map.get("$ref")
                 {
-                    let at = child_pointer(&pointer, "$ref");
+                    let at = child_pointer(pointer, "$ref");
                     if let Err(message) = self.target(target) {
                         self.problem(&at, message);
                     }
@@ -176,12 +193,17 @@ impl<'a> Builder<'a> {
                         (_, k) if NAME_MAPS.contains(&k) => RefContext::NameMap,
                         _ => RefContext::Object,
                     };
-                    self.check_refs(v, child_pointer(&pointer, k), child);
+                    pointer.push('/');
+                    push_token(pointer, k);
+                    self.check_refs(v, pointer, child);
+                    pointer.truncate(depth);
                 }
             }
             Value::Array(items) => {
                 for (i, v) in items.iter().enumerate() {
-                    self.check_refs(v, format!("{pointer}/{i}"), RefContext::Object);
+                    let _ = write!(pointer, "/{i}");
+                    self.check_refs(v, pointer, RefContext::Object);
+                    pointer.truncate(depth);
                 }
             }
             _ => {}

@@ -12,7 +12,8 @@
 //! Paths are compared segment by segment after percent-decoding each segment,
 //! so `%2F` stays inside a parameter value; one trailing slash is ignored.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use percent_encoding::percent_decode_str;
 
@@ -119,16 +120,26 @@ impl<T> Default for RouteTable<T> {
 
 #[derive(Debug)]
 struct Node<T> {
-    literals: HashMap<String, Node<T>>,
+    literals: BTreeMap<String, Node<T>>,
     /// Parameter branches, most specific (longest fixed text) first.
     params: Vec<ParamBranch<T>>,
-    endpoints: Vec<(Method, String, T)>,
+    endpoints: Vec<Endpoint<T>>,
+}
+
+/// An operation's place in the table: its method, template, the names of
+/// the template's parameters in order, and the value stored.
+#[derive(Debug)]
+struct Endpoint<T> {
+    method: Method,
+    template: String,
+    names: Vec<String>,
+    value: T,
 }
 
 impl<T> Default for Node<T> {
     fn default() -> Self {
         Self {
-            literals: HashMap::new(),
+            literals: BTreeMap::new(),
             params: Vec::new(),
             endpoints: Vec::new(),
         }
@@ -215,13 +226,24 @@ impl<T: Clone> RouteTable<T> {
                 }
             };
         }
-        if let Some((_, existing, stored)) = node.endpoints.iter().find(|(m, _, _)| *m == method) {
+        if let Some(existing) = node.endpoints.iter().find(|e| e.method == method) {
             return Err(Conflict {
-                existing: existing.clone(),
-                value: stored.clone(),
+                existing: existing.template.clone(),
+                value: existing.value.clone(),
             });
         }
-        node.endpoints.push((method, template.to_string(), value));
+        let names = split(template)
+            .filter_map(|s| match parse_template_segment(s) {
+                TemplateSegment::Param { name, .. } => Some(name.to_string()),
+                TemplateSegment::Literal(_) => None,
+            })
+            .collect();
+        node.endpoints.push(Endpoint {
+            method,
+            template: template.to_string(),
+            names,
+            value,
+        });
         Ok(())
     }
 }
@@ -229,18 +251,14 @@ impl<T: Clone> RouteTable<T> {
 impl<T> RouteTable<T> {
     /// Finds the operation for `method` and a concrete `path` (no query string).
     pub fn lookup(&self, method: Method, path: &str) -> Lookup<'_, T> {
-        let segments: Vec<String> = split(path)
-            .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
+        let segments: Vec<Cow<'_, str>> = split(path)
+            .map(|s| percent_decode_str(s).decode_utf8_lossy())
             .collect();
         let mut params = Vec::new();
-        if let Some((value, template)) = find(&self.root, &segments, Some(method), &mut params) {
-            let names = split(template).filter_map(|s| match parse_template_segment(s) {
-                TemplateSegment::Param { name, .. } => Some(name.to_string()),
-                TemplateSegment::Literal(_) => None,
-            });
+        if let Some(endpoint) = find(&self.root, &segments, Some(method), &mut params) {
             return Lookup::Found {
-                value,
-                params: names.zip(params).collect(),
+                value: &endpoint.value,
+                params: endpoint.names.iter().cloned().zip(params).collect(),
             };
         }
         let mut allowed = Vec::new();
@@ -259,7 +277,11 @@ impl<T> RouteTable<T> {
         let mut stack = vec![&self.root];
         let mut out = Vec::new();
         while let Some(node) = stack.pop() {
-            out.extend(node.endpoints.iter().map(|(m, t, v)| (*m, t.as_str(), v)));
+            out.extend(
+                node.endpoints
+                    .iter()
+                    .map(|e| (e.method, e.template.as_str(), &e.value)),
+            );
             stack.extend(node.literals.values());
             stack.extend(node.params.iter().map(|b| &b.node));
         }
@@ -270,18 +292,17 @@ impl<T> RouteTable<T> {
 /// Depth-first search, literal first; `params` collects captured values.
 fn find<'t, T>(
     node: &'t Node<T>,
-    segments: &[String],
+    segments: &[Cow<'_, str>],
     method: Option<Method>,
     params: &mut Vec<String>,
-) -> Option<(&'t T, &'t str)> {
+) -> Option<&'t Endpoint<T>> {
     let Some((head, rest)) = segments.split_first() else {
         return node
             .endpoints
             .iter()
-            .find(|(m, _, _)| method.is_none_or(|want| *m == want))
-            .map(|(_, t, v)| (v, t.as_str()));
+            .find(|e| method.is_none_or(|want| e.method == want));
     };
-    if let Some(child) = node.literals.get(head)
+    if let Some(child) = node.literals.get(head.as_ref())
         && let Some(found) = find(child, rest, method, params)
     {
         return Some(found);
@@ -298,12 +319,12 @@ fn find<'t, T>(
     None
 }
 
-fn collect_methods<T>(node: &Node<T>, segments: &[String], out: &mut Vec<Method>) {
+fn collect_methods<T>(node: &Node<T>, segments: &[Cow<'_, str>], out: &mut Vec<Method>) {
     let Some((head, rest)) = segments.split_first() else {
-        out.extend(node.endpoints.iter().map(|(m, _, _)| *m));
+        out.extend(node.endpoints.iter().map(|e| e.method));
         return;
     };
-    if let Some(child) = node.literals.get(head) {
+    if let Some(child) = node.literals.get(head.as_ref()) {
         collect_methods(child, rest, out);
     }
     for branch in &node.params {

@@ -109,8 +109,11 @@ fn properties_of(kind: &jsonschema::error::ValidationErrorKind) -> Vec<String> {
 /// Compiles schemas of one spec: holds the converted components that every
 /// schema of that spec may refer to.
 pub struct Compiler {
-    components: Value,
+    components: Map<String, Value>,
 }
+
+/// Where local references to components point.
+const COMPONENT_PREFIX: &str = "#/components/schemas/";
 
 impl Compiler {
     /// Prepares a compiler for the spec whose whole document is `doc`.
@@ -125,18 +128,51 @@ impl Compiler {
             })
             .unwrap_or_default();
         Self {
-            components: serde_json::json!({ "schemas": schemas }),
+            components: schemas,
         }
+    }
+
+    /// `{"schemas": ...}` with only the components `root` refers to, directly
+    /// or through each other: compiling a schema then costs what it uses,
+    /// not the size of the whole spec.
+    fn components_for(&self, root: &Value) -> Value {
+        let mut used = Map::new();
+        let mut pending = vec![root];
+        while let Some(value) = pending.pop() {
+            match value {
+                Value::Object(map) => {
+                    if let Some(name) = map
+                        .get("$ref")
+                        .and_then(Value::as_str)
+                        .and_then(|r| r.strip_prefix(COMPONENT_PREFIX))
+                        .map(|rest| rest.split('/').next().unwrap_or(rest))
+                    {
+                        let name = name.replace("~1", "/").replace("~0", "~");
+                        if let (false, Some(component)) =
+                            (used.contains_key(&name), self.components.get(&name))
+                        {
+                            used.insert(name, component.clone());
+                            pending.push(component);
+                        }
+                    }
+                    pending.extend(map.values());
+                }
+                Value::Array(items) => pending.extend(items),
+                _ => {}
+            }
+        }
+        serde_json::json!({ "schemas": used })
     }
 
     /// Compiles the OpenAPI schema `source` found at `pointer`.
     pub fn compile(&self, pointer: &str, source: &Value) -> Result<Schema, String> {
         let mut root = to_json_schema(source);
+        let components = self.components_for(&root);
         if let Value::Object(map) = &mut root {
-            map.insert("components".into(), self.components.clone());
+            map.insert("components".into(), components);
         } else {
             // `true`/`false` schemas carry no references.
-            root = serde_json::json!({ "allOf": [root], "components": self.components });
+            root = serde_json::json!({ "allOf": [root], "components": components });
         }
         let validator = jsonschema::options()
             .with_draft(jsonschema::Draft::Draft7)

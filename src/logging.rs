@@ -1,0 +1,122 @@
+//! Log output for the command line. Lines go to stderr through a buffer that
+//! a background thread writes out every few milliseconds and at exit, so that
+//! logging a request costs a copy into memory rather than a system call on
+//! the request's path. Colour codes only when stderr is a terminal and
+//! `NO_COLOR` is unset. The level comes from `VOUCH_LOG`, else `RUST_LOG`,
+//! else the command's default.
+
+use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::MakeWriter;
+
+/// How often buffered lines are written out.
+const FLUSH_EVERY: Duration = Duration::from_millis(20);
+/// Past this many buffered bytes, the logging thread writes them out itself.
+const MAX_BUFFERED: usize = 1 << 20;
+
+/// Installs the global log subscriber; the returned guard writes out what is
+/// still buffered when dropped, so keep it until the program ends.
+pub fn init(default_level: &str) -> LogGuard {
+    let filter = EnvFilter::try_from_env("VOUCH_LOG")
+        .or_else(|_| EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| EnvFilter::new(default_level));
+    let shared = Arc::new(Shared::default());
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let installed = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(colour)
+        .with_writer(Buffered(shared.clone()))
+        .try_init()
+        .is_ok();
+    let flusher = installed.then(|| {
+        let shared = shared.clone();
+        std::thread::spawn(move || shared.flush_until_stopped())
+    });
+    LogGuard { shared, flusher }
+}
+
+/// Keeps the log flushing; writes out the rest when dropped.
+pub struct LogGuard {
+    shared: Arc<Shared>,
+    flusher: Option<JoinHandle<()>>,
+}
+
+impl Drop for LogGuard {
+    fn drop(&mut self) {
+        *lock(&self.shared.stopped) = true;
+        self.shared.wake.notify_all();
+        if let Some(flusher) = self.flusher.take() {
+            let _ = flusher.join();
+        }
+        self.shared.write_out();
+    }
+}
+
+/// The buffer shared by the logging threads and the flusher.
+#[derive(Default)]
+struct Shared {
+    buffer: Mutex<Vec<u8>>,
+    stopped: Mutex<bool>,
+    wake: Condvar,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Shared {
+    /// Writes out what is buffered (the lock is not held while writing).
+    fn write_out(&self) {
+        let pending = std::mem::take(&mut *lock(&self.buffer));
+        if !pending.is_empty() {
+            let _ = std::io::stderr().lock().write_all(&pending);
+        }
+    }
+
+    fn flush_until_stopped(&self) {
+        let mut stopped = lock(&self.stopped);
+        while !*stopped {
+            stopped = self
+                .wake
+                .wait_timeout(stopped, FLUSH_EVERY)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+            drop(stopped);
+            self.write_out();
+            stopped = lock(&self.stopped);
+        }
+    }
+}
+
+/// tracing's writer: appends each formatted line to the shared buffer.
+struct Buffered(Arc<Shared>);
+
+impl<'a> MakeWriter<'a> for Buffered {
+    type Writer = &'a Shared;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        &self.0
+    }
+}
+
+impl Write for &Shared {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let full = {
+            let mut buffer = lock(&self.buffer);
+            buffer.extend_from_slice(bytes);
+            buffer.len() > MAX_BUFFERED
+        };
+        if full {
+            self.write_out();
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
