@@ -4,14 +4,22 @@
 //! the request's path. Colour codes only when stderr is a terminal and
 //! `NO_COLOR` is unset. The level comes from `VOUCH_LOG`, else `RUST_LOG`,
 //! else the command's default.
+//!
+//! The mock's one line per request ([`request`]) is formatted here directly
+//! into that buffer rather than through tracing's formatter, which costs
+//! several times more than answering a cached request; tracing's filter still
+//! decides whether it is written (target `vouch::request`, level INFO).
 
+use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
 
 /// How often buffered lines are written out.
 const FLUSH_EVERY: Duration = Duration::from_millis(20);
@@ -32,11 +40,34 @@ pub fn init(default_level: &str) -> LogGuard {
         .with_writer(Buffered(shared.clone()))
         .try_init()
         .is_ok();
+    if installed {
+        let _ = SINK.set(shared.clone());
+    }
     let flusher = installed.then(|| {
         let shared = shared.clone();
         std::thread::spawn(move || shared.flush_until_stopped())
     });
     LogGuard { shared, flusher }
+}
+
+/// Where [`request`] lines go once [`init`] has installed the log.
+static SINK: OnceLock<Arc<Shared>> = OnceLock::new();
+
+/// Logs one request the mock answered (`status` 0: the connection was dropped):
+/// `TIME  INFO vouch::request: method=GET path=/x operation=id status=200 micros=42`.
+pub fn request(method: &str, path: &str, operation: Option<&str>, status: u16, micros: u64) {
+    let Some(sink) = SINK.get() else { return };
+    if !tracing::enabled!(target: "vouch::request", tracing::Level::INFO) {
+        return;
+    }
+    let mut line = String::with_capacity(160);
+    let _ = SystemTime.format_time(&mut Writer::new(&mut line));
+    let operation = operation.unwrap_or("-");
+    let _ = writeln!(
+        line,
+        "  INFO vouch::request: method={method} path={path} operation={operation} status={status} micros={micros}"
+    );
+    let _ = (&**sink).write(line.as_bytes());
 }
 
 /// Keeps the log flushing; writes out the rest when dropped.

@@ -277,6 +277,9 @@ fn fits(op: &Operation, reply: &Reply) -> bool {
         declared.content.first().and_then(|m| m.schema.as_ref()),
     ) {
         (ReplyBody::Json(v), Some(schema)) => schema.is_valid(v),
+        (ReplyBody::SerializedJson(bytes), Some(schema)) => {
+            serde_json::from_slice::<Value>(bytes).is_ok_and(|v| schema.is_valid(&v))
+        }
         (ReplyBody::Empty, None) => declared.content.is_empty(),
         (_, None) => true,
         _ => false,

@@ -1,9 +1,12 @@
 //! What the mock answers: a status, headers and a body, built by the vendor
 //! modules and turned into an HTTP response at the edge.
 
+use std::borrow::Cow;
+
 use axum::body::Body;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::Value;
 
 /// A mock response before it goes on the wire.
@@ -24,6 +27,9 @@ pub enum ReplyBody {
     Empty,
     /// `application/json`.
     Json(Value),
+    /// `application/json`, serialised straight from typed data (no [`Value`]
+    /// built on the way: the mock's hot answers take this path).
+    SerializedJson(Vec<u8>),
     /// `text/plain; charset=utf-8`.
     Text(String),
     /// `text/event-stream`: one `message` event per line, then the stream closes.
@@ -37,6 +43,18 @@ impl Reply {
             status,
             headers: Vec::new(),
             body: ReplyBody::Json(body),
+        }
+    }
+
+    /// A JSON reply serialised from typed data.
+    pub fn json_of(status: u16, body: &impl Serialize) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            body: match serde_json::to_vec(body) {
+                Ok(bytes) => ReplyBody::SerializedJson(bytes),
+                Err(e) => ReplyBody::Text(format!("vouch could not serialise its answer: {e}")),
+            },
         }
     }
 
@@ -77,7 +95,7 @@ impl Reply {
     pub fn content_type(&self) -> Option<&'static str> {
         match self.body {
             ReplyBody::Empty => None,
-            ReplyBody::Json(_) => Some("application/json"),
+            ReplyBody::Json(_) | ReplyBody::SerializedJson(_) => Some("application/json"),
             ReplyBody::Text(_) => Some("text/plain; charset=utf-8"),
             ReplyBody::Events(_) => Some("text/event-stream"),
         }
@@ -85,16 +103,26 @@ impl Reply {
 
     /// The body's bytes.
     pub fn body_bytes(&self) -> Vec<u8> {
-        match &self.body {
-            ReplyBody::Empty => Vec::new(),
-            ReplyBody::Json(v) => serde_json::to_vec(v).unwrap_or_default(),
-            ReplyBody::Text(t) => t.clone().into_bytes(),
-            ReplyBody::Events(lines) => lines
-                .iter()
-                .flat_map(|l| l.split('\n'))
-                .map(|l| format!("event:message\ndata:{l}\n\n"))
-                .collect::<String>()
-                .into_bytes(),
+        self.body.wire_bytes().into_owned()
+    }
+}
+
+impl ReplyBody {
+    /// The bytes on the wire.
+    fn wire_bytes(&self) -> Cow<'_, [u8]> {
+        match self {
+            ReplyBody::Empty => Cow::Borrowed(&[]),
+            ReplyBody::Json(v) => Cow::Owned(serde_json::to_vec(v).unwrap_or_default()),
+            ReplyBody::SerializedJson(bytes) => Cow::Borrowed(bytes),
+            ReplyBody::Text(t) => Cow::Borrowed(t.as_bytes()),
+            ReplyBody::Events(lines) => Cow::Owned(
+                lines
+                    .iter()
+                    .flat_map(|l| l.split('\n'))
+                    .map(|l| format!("event:message\ndata:{l}\n\n"))
+                    .collect::<String>()
+                    .into_bytes(),
+            ),
         }
     }
 }

@@ -200,6 +200,9 @@ fn check_parameter(req: &MockRequest<'_>, p: &Parameter) -> Option<RequestProble
     }
     let schema = p.schema.as_ref()?;
     let value = coerce(schema, &raw, p.explode);
+    if schema.is_valid(&value) {
+        return None;
+    }
     let violation = schema.violations(&value).into_iter().next()?;
     Some(RequestProblem::InvalidParameter {
         name: p.name.clone(),
@@ -288,6 +291,7 @@ pub fn check_body(
         reason: e.to_string(),
     })?;
     if let Some(schema) = &media.schema
+        && !schema.is_valid(&value)
         && let Some(v) = schema.violations(&value).into_iter().next()
     {
         let missing = match v.keyword.as_str() {

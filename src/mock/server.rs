@@ -316,13 +316,12 @@ pub(super) async fn serve_operation(
         Outcome::Reply(r) => r.status,
         Outcome::Drop => 0,
     };
-    tracing::info!(
-        method = %seen.method,
-        path = %seen.path,
-        operation = seen.operation.as_deref().unwrap_or("-"),
+    crate::logging::request(
+        &seen.method,
+        &seen.path,
+        seen.operation.as_deref(),
         status,
-        micros = started.elapsed().as_micros() as u64,
-        "request"
+        started.elapsed().as_micros() as u64,
     );
     let query = crate::redact::redact(&seen.query, &[state.token.as_str()]);
     state.journal.record(JournalEntry {

@@ -7,7 +7,7 @@
 use std::num::NonZeroU16;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::envelope::{failure, failure_with_code};
 use crate::mock::reply::Reply;
@@ -224,16 +224,31 @@ impl Component {
     }
 
     /// A port as the console serializes it.
-    pub fn port_json(&self, port: &Port) -> Value {
-        json!({
-            "container_port": port.container_port,
-            "mapping_port": port.container_port,
-            "lb_mapping_port": port.lb_mapping_port,
-            "protocol": port.protocol,
-            "port_alias": port.port_alias,
-            "is_inner_service": port.is_inner_service,
-            "is_outer_service": port.is_outer_service,
-            "k8s_service_name": self.k8s_service_name,
-        })
+    pub fn port_view<'a>(&'a self, port: &'a Port) -> PortView<'a> {
+        PortView {
+            container_port: port.container_port,
+            mapping_port: port.container_port,
+            lb_mapping_port: port.lb_mapping_port,
+            protocol: port.protocol,
+            port_alias: &port.port_alias,
+            is_inner_service: port.is_inner_service,
+            is_outer_service: port.is_outer_service,
+            k8s_service_name: &self.k8s_service_name,
+        }
     }
+}
+
+/// A port as the console serializes it: every model field but the internal
+/// ids, `mapping_port` equal to the container port, the component's shared
+/// `k8s_service_name`. Serialised straight to bytes, in this field order.
+#[derive(Debug, Serialize)]
+pub struct PortView<'a> {
+    container_port: NonZeroU16,
+    mapping_port: NonZeroU16,
+    lb_mapping_port: u16,
+    protocol: Protocol,
+    port_alias: &'a str,
+    is_inner_service: bool,
+    is_outer_service: bool,
+    k8s_service_name: &'a str,
 }

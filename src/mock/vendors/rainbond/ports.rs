@@ -23,7 +23,7 @@ pub fn list_ports(state: &State, req: &MockRequest<'_>) -> Result<Reply, Reply> 
         component
             .ports
             .iter()
-            .map(|p| component.port_json(p))
+            .map(|p| component.port_view(p))
             .collect(),
     ))
 }
@@ -33,9 +33,9 @@ pub fn add_port(state: &mut State, req: &MockRequest<'_>) -> Result<Reply, Reply
     let at = state.locate(req)?;
     let component = state.component(at);
     let port = new_port(component, req)?;
-    let added = component.port_json(&port);
+    let added = bean("添加成功", component.port_view(&port));
     state.component_mut(at).ports.push(port);
-    Ok(bean("添加成功", added))
+    Ok(added)
 }
 
 /// `PUT .../ports/{port}`: applies one action, answers the port in `data.bean`.
@@ -54,9 +54,9 @@ pub fn update_port(state: &mut State, req: &MockRequest<'_>) -> Result<Reply, Re
     if let Some(name) = k8s_service_name {
         component.k8s_service_name = name;
     }
-    let updated = component.port_json(&port);
+    let updated = bean("操作成功", component.port_view(&port));
     component.ports[index] = port;
-    Ok(bean("操作成功", updated))
+    Ok(updated)
 }
 
 /// `DELETE .../ports/{port}`: removes a closed port, answers it in `data.bean`.
@@ -81,9 +81,9 @@ pub fn delete_port(state: &mut State, req: &MockRequest<'_>) -> Result<Reply, Re
     if port.is_outer_service {
         return Err(failure(409, "can not delete outer port", "请关闭对外服务"));
     }
-    let removed = component.port_json(port);
+    let removed = bean("删除成功", component.port_view(port));
     state.component_mut(at).ports.remove(index);
-    Ok(bean("删除成功", removed))
+    Ok(removed)
 }
 
 /// The port of the path (the core has checked that it is an integer).
