@@ -39,23 +39,13 @@ pub fn stream(state: &State, req: &MockRequest<'_>) -> Reply {
     Reply::events(lines)
 }
 
-/// Seconds since the Unix epoch of a line's leading `YYYY-MM-DDTHH:MM:SSZ`.
+/// Seconds since the Unix epoch of a line's leading RFC 3339 timestamp (as
+/// Kubernetes writes it with `timestamps=true`, fractions and offsets allowed).
 fn line_time(line: &str) -> Option<i64> {
-    let stamp = line.get(..20).filter(|s| s.ends_with('Z'))?;
-    let number = |range: std::ops::Range<usize>| stamp.get(range)?.parse::<i64>().ok();
-    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
-    let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
-    Some(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let year_of_era = y - era * 400;
-    let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
+    let stamp = line.split_whitespace().next()?;
+    chrono::DateTime::parse_from_rfc3339(stamp)
+        .ok()
+        .map(|t| t.timestamp())
 }
 
 /// The container's whole log, or `None` when any name is unknown.
@@ -189,6 +179,10 @@ mod tests {
         assert_eq!(
             line_time("2024-01-05T08:45:16Z INFO starting"),
             Some(1_704_444_316)
+        );
+        assert_eq!(
+            line_time("1970-01-02T01:00:01.123456789+01:00 nanoseconds and an offset"),
+            Some(86_401)
         );
         assert_eq!(line_time("no timestamp here"), None);
     }
