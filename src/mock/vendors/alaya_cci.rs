@@ -1,5 +1,5 @@
 //! Alaya NeW CCI open ports (`/v1/cci/instance/{id}/open-port[/list]`, `/close-port`),
-//! following `../shared/vendor-notes.md`. Only the document is known for Alaya, so
+//! following the vendor notes (`vendor-notes.md`). Only the document is known for Alaya, so
 //! every answer stays within what `specs/alaya-cci.yaml` declares.
 //!
 //! Owns the CCI instances of the fixtures: their external host, system ports and

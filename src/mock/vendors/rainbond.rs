@@ -1,5 +1,5 @@
 //! Rainbond console OpenAPI, component ports (`specs/rainbond.yaml`), following
-//! `../shared/vendor-notes.md` (checked against goodrain/rainbond-console).
+//! the vendor notes (`vendor-notes.md`, checked against goodrain/rainbond-console).
 //!
 //! Owns the teams, regions, apps, components and ports of the fixtures
 //! (`model`) and serves list, add, update and delete (`ports`). Rules:

@@ -1,6 +1,6 @@
 //! Zadig OpenAPI environments (`specs/zadig.yaml`): auth, error envelopes and
 //! the dispatch of the 45 operations to their modules. The rules come from
-//! the "Zadig OpenAPI: environments" section of `../shared/vendor-notes.md`:
+//! the "Zadig OpenAPI: environments" section of the vendor notes (`vendor-notes.md`):
 //!
 //! - auth is `Authorization: Bearer <token>` or `?token=<token>`; a missing or
 //!   wrong token gets 401 with an empty body;
