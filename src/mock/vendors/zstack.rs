@@ -1,5 +1,5 @@
 //! ZStack `GetVipUsedPorts` (`GET /zstack/v1/vips/{uuid}/usedports?protocol=TCP|UDP`),
-//! following the vendor notes (`vendor-notes.md`) (checked against zstackio/zstack).
+//! following the vendor notes (`vendor-notes.md`, checked against zstackio/zstack).
 //!
 //! Owns the VIPs of the fixtures and their used port ranges per protocol. Rules:
 //! - `protocol` is required and case-sensitive (`TCP` or `UDP`); a missing or other
