@@ -189,6 +189,16 @@ fn split(path: &str) -> impl Iterator<Item = &str> {
     path.split('/').filter(|_| !path.is_empty())
 }
 
+/// A request path segment percent-decoded; one without `%` is used as it is
+/// (most are, and the decoder's scan and UTF-8 check cost more than the route).
+fn decoded(segment: &str) -> Cow<'_, str> {
+    if segment.contains('%') {
+        percent_decode_str(segment).decode_utf8_lossy()
+    } else {
+        Cow::Borrowed(segment)
+    }
+}
+
 impl<T: Clone> RouteTable<T> {
     /// Adds `template` (OpenAPI `{param}` syntax) for `method`. Fails when a
     /// template of equal precedence already answers the same method.
@@ -251,9 +261,7 @@ impl<T: Clone> RouteTable<T> {
 impl<T> RouteTable<T> {
     /// Finds the operation for `method` and a concrete `path` (no query string).
     pub fn lookup(&self, method: Method, path: &str) -> Lookup<'_, T> {
-        let segments: Vec<Cow<'_, str>> = split(path)
-            .map(|s| percent_decode_str(s).decode_utf8_lossy())
-            .collect();
+        let segments: Vec<Cow<'_, str>> = split(path).map(decoded).collect();
         let mut params = Vec::new();
         if let Some(endpoint) = find(&self.root, &segments, Some(method), &mut params) {
             return Lookup::Found {
