@@ -14,6 +14,9 @@ use super::faults::FaultRequest;
 use super::reply::Reply;
 use super::{MockState, lock};
 
+/// The reserved prefix: no spec's operation is served under it.
+pub(super) const ADMIN_PREFIX: &str = "/__vouch/";
+
 pub(super) fn routes() -> Router<Arc<MockState>> {
     Router::new()
         .route("/__vouch/health", get(health))

@@ -44,7 +44,7 @@ use axum::http::HeaderMap;
 
 use crate::check::{Observed, check_response};
 use crate::query::parse_query;
-use crate::spec::{Catalog, Method, Operation, Routed, Spec};
+use crate::spec::{Catalog, Method, Operation, PathParams, Routed, Spec};
 pub use faults::{Fault, FaultAction};
 pub use fixtures::Fixtures;
 use handlers::Handlers;
@@ -194,12 +194,12 @@ async fn answer(
 struct Found<'c> {
     spec: &'c Spec,
     operation: &'c Operation,
-    params: Vec<(String, String)>,
+    params: PathParams<'c, 'c>,
     method: Method,
 }
 
 /// The operation a request is for, or the answer when there is none.
-fn route<'c>(state: &'c MockState, method: &str, path: &str) -> Result<Found<'c>, Reply> {
+fn route<'c>(state: &'c MockState, method: &str, path: &'c str) -> Result<Found<'c>, Reply> {
     let method = Method::parse(method);
     match method.map(|m| (m, state.catalog.route(m, path))) {
         Some((

@@ -7,7 +7,7 @@ use axum::http::HeaderMap;
 use serde_json::Value;
 
 use crate::media_type;
-use crate::spec::{Method, Operation, Parameter, ParameterLocation, Schema, Spec};
+use crate::spec::{Method, Operation, Parameter, ParameterLocation, PathParams, Schema, Spec};
 
 /// The largest request body the mock reads.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -24,7 +24,7 @@ pub struct MockRequest<'c> {
     /// The path as sent (percent-encoded).
     pub path: &'c str,
     /// Path parameters, decoded, in template order.
-    pub path_params: Vec<(String, String)>,
+    pub path_params: PathParams<'c, 'c>,
     /// Query pairs, decoded, in order.
     pub query: Vec<(String, String)>,
     /// The request headers as received.
@@ -144,8 +144,8 @@ impl<'c> MockRequest<'c> {
     pub fn path_param(&self, name: &str) -> Option<&str> {
         self.path_params
             .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_ref())
     }
 
     /// The first value of a query parameter.

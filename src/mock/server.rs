@@ -29,6 +29,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot, watch};
 
+use super::admin::ADMIN_PREFIX;
 use super::journal::JournalEntry;
 use super::request::{MAX_BODY_BYTES, RequestProblem};
 use super::{MockState, Outcome, Seen, answer, app, faults};
@@ -70,7 +71,7 @@ impl MockServer {
     pub async fn start(state: Arc<MockState>, addr: SocketAddr) -> std::io::Result<MockServer> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        let (tx, _task) = serve_in_background(listener, app(state.clone()));
+        let (tx, _task) = spawn_serving(listener, Dispatch::mock(state.clone()));
         Ok(MockServer {
             addr,
             state,
@@ -98,11 +99,58 @@ pub(crate) fn serve_in_background(
     listener: TcpListener,
     router: Router,
 ) -> (oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+    spawn_serving(listener, Dispatch::router(router))
+}
+
+fn spawn_serving(
+    listener: TcpListener,
+    dispatch: Dispatch,
+) -> (oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(serve(listener, router, ServeOptions::default(), async {
+    let task = tokio::spawn(serve(listener, dispatch, ServeOptions::default(), async {
         let _ = rx.await;
     }));
     (tx, task)
+}
+
+/// Where a request goes: the mock's operations straight to [`serve_operation`]
+/// (the hot path, without the router's matching and layers), everything else
+/// (the admin API, or a router that is not the mock's) through the router.
+#[derive(Clone)]
+struct Dispatch {
+    router: Router,
+    operations: Option<Arc<MockState>>,
+}
+
+impl Dispatch {
+    fn mock(state: Arc<MockState>) -> Dispatch {
+        Dispatch {
+            router: app(state.clone()),
+            operations: Some(state),
+        }
+    }
+
+    fn router(router: Router) -> Dispatch {
+        Dispatch {
+            router,
+            operations: None,
+        }
+    }
+
+    async fn call(self, request: Request) -> Response {
+        match self.operations {
+            Some(state) if !request.uri().path().starts_with(ADMIN_PREFIX) => {
+                serve_operation(State(state), request).await
+            }
+            _ => {
+                let mut router = self.router;
+                match tower_service::Service::call(&mut router, request).await {
+                    Ok(response) => response,
+                    Err(never) => match never {},
+                }
+            }
+        }
+    }
 }
 
 /// Serves the mock on `addr` with `options` until Ctrl-C or SIGTERM, then
@@ -117,7 +165,7 @@ pub async fn serve_until_ctrl_c(
     let listener = TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     println!("vouch mock listening on http://{local}");
-    serve(listener, app(state), options, stop).await;
+    serve(listener, Dispatch::mock(state), options, stop).await;
     Ok(())
 }
 
@@ -146,7 +194,7 @@ fn stop_signal() -> std::io::Result<impl Future<Output = ()>> {
 /// Accepts connections until `stop` completes, then shuts down (see the module docs).
 async fn serve(
     listener: TcpListener,
-    router: Router,
+    dispatch: Dispatch,
     options: ServeOptions,
     stop: impl Future<Output = ()>,
 ) {
@@ -164,7 +212,7 @@ async fn serve(
             Ok((stream, _)) => {
                 failing = false;
                 let connection = Connection {
-                    router: router.clone(),
+                    dispatch: dispatch.clone(),
                     options,
                     stopping: stop_seen.clone(),
                     _alive: alive.clone(),
@@ -201,7 +249,7 @@ fn is_per_connection(e: &std::io::Error) -> bool {
 
 /// One accepted connection and what it needs.
 struct Connection {
-    router: Router,
+    dispatch: Dispatch,
     options: ServeOptions,
     stopping: watch::Receiver<bool>,
     _alive: mpsc::Sender<()>,
@@ -211,17 +259,13 @@ impl Connection {
     async fn serve(mut self, stream: TcpStream) {
         let _ = stream.set_nodelay(true);
         let busy = Arc::new(AtomicUsize::new(0));
-        let router = self.router.clone();
+        let dispatch = self.dispatch.clone();
         let in_request = busy.clone();
         let service = hyper::service::service_fn(move |request: hyper::Request<_>| {
             let guard = Busy::enter(&in_request);
-            let mut router = router.clone();
+            let dispatch = dispatch.clone();
             async move {
-                let response =
-                    match tower_service::Service::call(&mut router, request.map(Body::new)).await {
-                        Ok(response) => response,
-                        Err(never) => match never {},
-                    };
+                let response = dispatch.call(request.map(Body::new)).await;
                 Ok::<_, std::convert::Infallible>(response.map(|body| Tracked {
                     body,
                     _guard: guard,

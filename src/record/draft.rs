@@ -99,7 +99,8 @@ pub(super) fn draft(catalog: &Catalog, names: &CredentialNames, recorded: &Recor
             d.operation = Some(operation.id.clone());
             d.spec = Some(spec.name.clone());
             for (name, value) in params {
-                d.params.insert(name, Value::String(value));
+                d.params
+                    .insert(name.to_string(), Value::String(value.into_owned()));
             }
             Some(operation)
         }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::routes::{Lookup, Method, RouteTable};
+use super::routes::{Lookup, Method, PathParams, RouteTable};
 use super::{Operation, Problem, Spec};
 
 /// Every loaded spec, with one route table and an index by operationId.
@@ -16,7 +16,7 @@ pub struct Catalog {
 
 /// Where a request lands in the catalog.
 #[derive(Debug)]
-pub enum Routed<'c> {
+pub enum Routed<'c, 'p> {
     /// An operation and its decoded path parameters.
     Operation {
         /// The spec the operation belongs to.
@@ -24,7 +24,7 @@ pub enum Routed<'c> {
         /// The matched operation.
         operation: &'c Operation,
         /// Path parameters (name, decoded value), in template order.
-        params: Vec<(String, String)>,
+        params: PathParams<'c, 'p>,
     },
     /// The path is known, not for this method.
     MethodNotAllowed(Vec<Method>),
@@ -131,7 +131,7 @@ impl Catalog {
     }
 
     /// Routes a request: `path` without its query string.
-    pub fn route(&self, method: Method, path: &str) -> Routed<'_> {
+    pub fn route<'p>(&self, method: Method, path: &'p str) -> Routed<'_, 'p> {
         match self.routes.lookup(method, path) {
             Lookup::Found {
                 value: &(si, oi),

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 pub use catalog::{Catalog, Routed};
 pub use document::Document;
-pub use routes::{Lookup, Method};
+pub use routes::{Lookup, Method, PathParams};
 pub use schema::{Schema, Violation};
 
 /// Something wrong with a spec, located in its file.

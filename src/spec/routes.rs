@@ -81,19 +81,24 @@ impl std::fmt::Display for Method {
 
 /// Where a request lands.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Lookup<'t, T> {
+pub enum Lookup<'t, 'p, T> {
     /// An operation, with its path parameters decoded (in template order).
     Found {
         /// The value stored for the matched template.
         value: &'t T,
         /// Path parameters (name, decoded value), in template order.
-        params: Vec<(String, String)>,
+        params: PathParams<'t, 'p>,
     },
     /// The path exists, but not for this method; these methods are allowed.
     MethodNotAllowed(Vec<Method>),
     /// No template matches the path.
     NotFound,
 }
+
+/// Path parameters (name, decoded value), in template order: the name
+/// borrowed from the table, the value from the request path unless decoding
+/// changed it.
+pub type PathParams<'t, 'p> = Vec<(&'t str, Cow<'p, str>)>;
 
 /// A template that could match the same requests as one already in the table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,7 +159,15 @@ struct ParamBranch<T> {
 }
 
 impl<T> ParamBranch<T> {
-    fn capture<'s>(&self, segment: &'s str) -> Option<&'s str> {
+    /// The parameter's value in `segment`, borrowed when the segment is.
+    fn capture<'p>(&self, segment: &Cow<'p, str>) -> Option<Cow<'p, str>> {
+        match segment {
+            Cow::Borrowed(whole) => self.value_in(whole).map(Cow::Borrowed),
+            Cow::Owned(whole) => self.value_in(whole).map(|v| Cow::Owned(v.to_string())),
+        }
+    }
+
+    fn value_in<'s>(&self, segment: &'s str) -> Option<&'s str> {
         let rest = segment.strip_prefix(self.prefix.as_str())?;
         let value = rest.strip_suffix(self.suffix.as_str())?;
         (!value.is_empty()).then_some(value)
@@ -260,13 +273,18 @@ impl<T: Clone> RouteTable<T> {
 
 impl<T> RouteTable<T> {
     /// Finds the operation for `method` and a concrete `path` (no query string).
-    pub fn lookup(&self, method: Method, path: &str) -> Lookup<'_, T> {
-        let segments: Vec<Cow<'_, str>> = split(path).map(decoded).collect();
+    pub fn lookup<'p>(&self, method: Method, path: &'p str) -> Lookup<'_, 'p, T> {
+        let segments: Vec<Cow<'p, str>> = split(path).map(decoded).collect();
         let mut params = Vec::new();
         if let Some(endpoint) = find(&self.root, &segments, Some(method), &mut params) {
             return Lookup::Found {
                 value: &endpoint.value,
-                params: endpoint.names.iter().cloned().zip(params).collect(),
+                params: endpoint
+                    .names
+                    .iter()
+                    .map(String::as_str)
+                    .zip(params)
+                    .collect(),
             };
         }
         let mut allowed = Vec::new();
@@ -298,11 +316,11 @@ impl<T> RouteTable<T> {
 }
 
 /// Depth-first search, literal first; `params` collects captured values.
-fn find<'t, T>(
+fn find<'t, 'p, T>(
     node: &'t Node<T>,
-    segments: &[Cow<'_, str>],
+    segments: &[Cow<'p, str>],
     method: Option<Method>,
-    params: &mut Vec<String>,
+    params: &mut Vec<Cow<'p, str>>,
 ) -> Option<&'t Endpoint<T>> {
     let Some((head, rest)) = segments.split_first() else {
         return node
@@ -317,7 +335,7 @@ fn find<'t, T>(
     }
     for branch in &node.params {
         if let Some(value) = branch.capture(head) {
-            params.push(value.to_string());
+            params.push(value);
             if let Some(found) = find(&branch.node, rest, method, params) {
                 return Some(found);
             }
@@ -336,7 +354,7 @@ fn collect_methods<T>(node: &Node<T>, segments: &[Cow<'_, str>], out: &mut Vec<M
         collect_methods(child, rest, out);
     }
     for branch in &node.params {
-        if branch.capture(head).is_some() {
+        if branch.value_in(head).is_some() {
             collect_methods(&branch.node, rest, out);
         }
     }
@@ -361,7 +379,13 @@ mod tests {
         path: &str,
     ) -> (&'static str, Vec<(String, String)>) {
         match t.lookup(m, path) {
-            Lookup::Found { value, params } => (*value, params),
+            Lookup::Found { value, params } => (
+                *value,
+                params
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v.into_owned()))
+                    .collect(),
+            ),
             other => panic!("{m} {path}: {other:?}"),
         }
     }
