@@ -549,6 +549,9 @@ struct FidelityArgs {
     /// Report a step whose live answer is slower than the mock's by more than this (not scored).
     #[arg(long, default_value_t = 200.0)]
     latency_threshold_ms: f64,
+    /// Score differences on fields the spec marks `x-free-text` (reported, unscored by default).
+    #[arg(long)]
+    score_text: bool,
 }
 
 #[derive(clap::Args)]
@@ -633,6 +636,7 @@ fn run_fidelity(args: FidelityArgs) -> ExitCode {
             root: scenarios_root(&args.inputs.paths),
         },
         latency_threshold_ms: args.latency_threshold_ms,
+        score_text: args.score_text,
     };
     let runtime = match vouch::runtime::multi_thread() {
         Ok(r) => r,

@@ -65,41 +65,57 @@ pub(crate) fn volatile_in(
     content_type: &str,
     json: &Value,
 ) -> Vec<String> {
+    marked_in(spec, op, status, content_type, json, "x-volatile")
+        .into_iter()
+        .map(|(pointer, _)| pointer)
+        .collect()
+}
+
+/// (pointer, mark) of the values in `json` whose schema, as `op` declares
+/// it for `status` and `content_type`, carries the extension `mark` with a
+/// value other than `false` or `null` (`x-volatile`, `x-free-text`, `x-guess`).
+pub(crate) fn marked_in(
+    spec: &Spec,
+    op: &Operation,
+    status: u16,
+    content_type: &str,
+    json: &Value,
+    mark: &str,
+) -> Vec<(String, Value)> {
     let mut pointers = Vec::new();
     let schema = op
         .response_for(status)
         .and_then(|r| r.media_type(content_type))
         .and_then(|m| m.schema.as_ref());
     if let Some(schema) = schema {
-        volatile_pointers(
-            &spec.document.value,
-            &schema.source,
-            json,
-            String::new(),
-            0,
-            &mut pointers,
-        );
+        let mut walk = MarkWalk {
+            doc: &spec.document.value,
+            mark,
+            out: &mut pointers,
+        };
+        walk.visit(&schema.source, json, String::new(), 0);
     }
     pointers
 }
 
-/// Pointers of every value in `instance` whose schema property says `x-volatile: true`.
-fn volatile_pointers(
-    doc: &Value,
-    schema: &Value,
-    instance: &Value,
-    pointer: String,
-    depth: usize,
-    out: &mut Vec<String>,
-) {
-    if depth > 32 {
-        return;
-    }
-    let schema = resolve(doc, schema);
-    if schema.get("x-volatile") == Some(&Value::Bool(true)) {
-        out.push(pointer);
-        return;
-    }
+/// The walk of [`marked_in`].
+struct MarkWalk<'a> {
+    doc: &'a Value,
+    mark: &'a str,
+    out: &'a mut Vec<(String, Value)>,
+}
+
+impl MarkWalk<'_> {
+    /// Every value in `instance` whose schema carries the mark.
+    fn visit(&mut self, schema: &Value, instance: &Value, pointer: String, depth: usize) {
+        if depth > 32 {
+            return;
+        }
+        let schema = resolve(self.doc, schema);
+        if let Some(found) = schema.get(self.mark).filter(|v| !matches!(v, Value::Bool(false) | Value::Null)) {
+            self.out.push((pointer, found.clone()));
+            return;
+        }
     for key in ["allOf", "anyOf", "oneOf"] {
         for sub in schema
             .get(key)
@@ -107,9 +123,9 @@ fn volatile_pointers(
             .into_iter()
             .flatten()
         {
-            volatile_pointers(doc, sub, instance, pointer.clone(), depth + 1, out);
+                self.visit(sub, instance, pointer.clone(), depth + 1);
+            }
         }
-    }
     match instance {
         Value::Object(map) => {
             let props = schema.get("properties").and_then(Value::as_object);
@@ -118,25 +134,20 @@ fn volatile_pointers(
                     .and_then(|p| p.get(k))
                     .or_else(|| schema.get("additionalProperties").filter(|a| a.is_object()));
                 if let Some(sub) = sub {
-                    volatile_pointers(
-                        doc,
-                        sub,
-                        v,
-                        format!("{pointer}/{}", crate::spec::document::escape_token(k)),
-                        depth + 1,
-                        out,
-                    );
+                    let at = format!("{pointer}/{}", crate::spec::document::escape_token(k));
+                    self.visit(sub, v, at, depth + 1);
                 }
             }
         }
         Value::Array(items) => {
             if let Some(sub) = schema.get("items") {
                 for (i, v) in items.iter().enumerate() {
-                    volatile_pointers(doc, sub, v, format!("{pointer}/{i}"), depth + 1, out);
+                    self.visit(sub, v, format!("{pointer}/{i}"), depth + 1);
                 }
             }
         }
         _ => {}
+        }
     }
 }
 

@@ -72,6 +72,7 @@ pub fn options(root: &Path) -> FidelityOptions {
             root: root.to_path_buf(),
         },
         latency_threshold_ms: 500.0,
+        score_text: false,
     }
 }
 
