@@ -82,19 +82,23 @@ pub(crate) fn marked_in(
     json: &Value,
     mark: &str,
 ) -> Vec<(String, Value)> {
-    let mut pointers = Vec::new();
-    let schema = op
-        .response_for(status)
+    op.response_for(status)
         .and_then(|r| r.media_type(content_type))
-        .and_then(|m| m.schema.as_ref());
-    if let Some(schema) = schema {
-        let mut walk = MarkWalk {
-            doc: &spec.document.value,
-            mark,
-            out: &mut pointers,
-        };
-        walk.visit(&schema.source, json, String::new(), 0);
-    }
+        .and_then(|m| m.schema.as_ref())
+        .map(|schema| marked_by(spec, &schema.source, json, mark))
+        .unwrap_or_default()
+}
+
+/// (pointer, mark) of the values in `json` whose schema, under `schema`,
+/// carries the extension `mark` (see [`marked_in`]).
+pub(crate) fn marked_by(spec: &Spec, schema: &Value, json: &Value, mark: &str) -> Vec<(String, Value)> {
+    let mut pointers = Vec::new();
+    let mut walk = MarkWalk {
+        doc: &spec.document.value,
+        mark,
+        out: &mut pointers,
+    };
+    walk.visit(schema, json, String::new(), 0);
     pointers
 }
 

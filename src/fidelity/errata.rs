@@ -4,8 +4,8 @@
 //! erratum's prose counts. In order:
 //! - latency and steps answered on one side only are not scored;
 //! - a `validity` difference (one answer breaks the contract) is always new;
-//! - a guess: a subject of the operation's `x-guess` list, or a body field
-//!   under a schema marked `x-guess`;
+//! - a guess: a subject of the operation's `x-guess` list, or a value (or
+//!   the order of an array) under a schema marked `x-guess`;
 //! - free text: a value changed under a schema marked `x-free-text: true`
 //!   (scored only with `score_text`);
 //! - known: a subject an `x-errata` entry `explains`;
@@ -113,12 +113,10 @@ fn covering(
         .map(|e| e.text.clone())
 }
 
-/// The mark of the schema-marked field `d` lies under, if any (body differences only).
+/// The mark of the schema-marked field whose value or order changed in `d`, if any:
+/// a mark speaks of values, so fields added, removed or retyped are not covered.
 fn under(marked: &[(String, Value)], d: &Difference) -> Option<String> {
-    if !matches!(
-        d.kind,
-        Kind::FieldAdded | Kind::FieldRemoved | Kind::TypeChanged | Kind::ValueChanged | Kind::Order
-    ) {
+    if !matches!(d.kind, Kind::ValueChanged | Kind::Order) {
         return None;
     }
     marked

@@ -188,9 +188,19 @@ fn subject(value: &Value) -> Result<Subject, (String, String)> {
             format!("`{class}`: {why} (expected {})", CLASSES.join(", ")),
         ));
     }
+    let pointer = match map.get("pointer") {
+        None => None,
+        Some(Value::String(p)) if p.is_empty() || p.starts_with('/') => Some(p.clone()),
+        Some(other) => {
+            return Err((
+                "pointer".into(),
+                format!("{other} is not a JSON pointer (\"\" for the whole body, else it starts with /)"),
+            ));
+        }
+    };
     let subject = Subject {
         operation: text("operation")?,
-        pointer: text("pointer")?,
+        pointer,
         status: statuses(map)?,
         header: text("header")?,
         values: match map.get("values") {
@@ -243,14 +253,9 @@ fn required_fields(s: &Subject) -> Result<(), (String, String)> {
     match s.class.as_str() {
         "status" if s.status.is_empty() => missing("status", "the statuses, e.g. [400, 404]"),
         "header" if s.header.is_none() => missing("header", "the header's name"),
-        "field-added" | "field-removed" | "type" | "value" | "order" => match &s.pointer {
-            None => missing("pointer", "a JSON pointer into the body, e.g. /data/bean/protocol"),
-            Some(p) if !p.starts_with('/') => Err((
-                "pointer".into(),
-                format!("`{p}` is not a JSON pointer (it starts with /)"),
-            )),
-            Some(_) => Ok(()),
-        },
+        "field-added" | "field-removed" | "type" | "value" | "order" if s.pointer.is_none() => {
+            missing("pointer", "a JSON pointer into the body, e.g. /data/bean/protocol")
+        }
         _ => Ok(()),
     }
 }
