@@ -219,8 +219,14 @@ fn check_examples(
 /// get (its expected statuses; any 2xx by default).
 pub fn lint_scenarios(catalog: &Catalog, scenarios: &[Scenario]) -> Vec<Problem> {
     let mut out = Vec::new();
-    for step in scenarios.iter().flat_map(|s| s.steps.iter().chain(&s.teardown)) {
-        let routed = step.operation.as_deref().and_then(|id| catalog.operation(id));
+    for step in scenarios
+        .iter()
+        .flat_map(|s| s.steps.iter().chain(&s.teardown))
+    {
+        let routed = step
+            .operation
+            .as_deref()
+            .and_then(|id| catalog.operation(id));
         let Some((spec, op)) = routed.filter(|_| step.source.is_none()) else {
             continue;
         };
@@ -291,7 +297,12 @@ fn free_text_in_examples(spec: &Spec, op: &Operation, step: &Step) -> Vec<(Value
         (key, None) => key.is_success(),
     };
     let mut out = Vec::new();
-    for mt in op.responses.iter().filter(|r| may_get(r.status)).flat_map(|r| &r.content) {
+    for mt in op
+        .responses
+        .iter()
+        .filter(|r| may_get(r.status))
+        .flat_map(|r| &r.content)
+    {
         let Some(schema) = &mt.schema else { continue };
         for example in &mt.examples {
             let marked = marked_by(spec, &schema.source, &example.value, "x-free-text")

@@ -91,7 +91,12 @@ pub(crate) fn marked_in(
 
 /// (pointer, mark) of the values in `json` whose schema, under `schema`,
 /// carries the extension `mark` (see [`marked_in`]).
-pub(crate) fn marked_by(spec: &Spec, schema: &Value, json: &Value, mark: &str) -> Vec<(String, Value)> {
+pub(crate) fn marked_by(
+    spec: &Spec,
+    schema: &Value,
+    json: &Value,
+    mark: &str,
+) -> Vec<(String, Value)> {
     let mut pointers = Vec::new();
     let mut walk = MarkWalk {
         doc: &spec.document.value,
@@ -116,41 +121,44 @@ impl MarkWalk<'_> {
             return;
         }
         let schema = resolve(self.doc, schema);
-        if let Some(found) = schema.get(self.mark).filter(|v| !matches!(v, Value::Bool(false) | Value::Null)) {
+        if let Some(found) = schema
+            .get(self.mark)
+            .filter(|v| !matches!(v, Value::Bool(false) | Value::Null))
+        {
             self.out.push((pointer, found.clone()));
             return;
         }
-    for key in ["allOf", "anyOf", "oneOf"] {
-        for sub in schema
-            .get(key)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for key in ["allOf", "anyOf", "oneOf"] {
+            for sub in schema
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 self.visit(sub, instance, pointer.clone(), depth + 1);
             }
         }
-    match instance {
-        Value::Object(map) => {
-            let props = schema.get("properties").and_then(Value::as_object);
-            for (k, v) in map {
-                let sub = props
-                    .and_then(|p| p.get(k))
-                    .or_else(|| schema.get("additionalProperties").filter(|a| a.is_object()));
-                if let Some(sub) = sub {
-                    let at = format!("{pointer}/{}", crate::spec::document::escape_token(k));
-                    self.visit(sub, v, at, depth + 1);
+        match instance {
+            Value::Object(map) => {
+                let props = schema.get("properties").and_then(Value::as_object);
+                for (k, v) in map {
+                    let sub = props
+                        .and_then(|p| p.get(k))
+                        .or_else(|| schema.get("additionalProperties").filter(|a| a.is_object()));
+                    if let Some(sub) = sub {
+                        let at = format!("{pointer}/{}", crate::spec::document::escape_token(k));
+                        self.visit(sub, v, at, depth + 1);
+                    }
                 }
             }
-        }
-        Value::Array(items) => {
-            if let Some(sub) = schema.get("items") {
-                for (i, v) in items.iter().enumerate() {
-                    self.visit(sub, v, format!("{pointer}/{i}"), depth + 1);
+            Value::Array(items) => {
+                if let Some(sub) = schema.get("items") {
+                    for (i, v) in items.iter().enumerate() {
+                        self.visit(sub, v, format!("{pointer}/{i}"), depth + 1);
+                    }
                 }
             }
-        }
-        _ => {}
+            _ => {}
         }
     }
 }

@@ -242,13 +242,14 @@ fn reordered(mock: &[Value], live: &[Value]) -> bool {
         return false;
     }
     let mut unmatched: Vec<&Value> = live.iter().collect();
-    mock.iter().all(|m| match unmatched.iter().position(|l| *l == m) {
-        Some(i) => {
-            unmatched.swap_remove(i);
-            true
-        }
-        None => false,
-    })
+    mock.iter()
+        .all(|m| match unmatched.iter().position(|l| *l == m) {
+            Some(i) => {
+                unmatched.swap_remove(i);
+                true
+            }
+            None => false,
+        })
 }
 
 #[cfg(test)]
@@ -313,7 +314,11 @@ mod tests {
 
     #[test]
     fn the_same_items_in_another_order_are_one_difference() {
-        let found = walk(json!({"l": [{"a": 1}, {"a": 2}, 2]}), json!({"l": [2, {"a": 2}, {"a": 1}]}), &[]);
+        let found = walk(
+            json!({"l": [{"a": 1}, {"a": 2}, 2]}),
+            json!({"l": [2, {"a": 2}, {"a": 1}]}),
+            &[],
+        );
         assert_eq!(found, [(Kind::Order, "/l".to_string())]);
         let found = walk(json!({"l": [1, 2]}), json!({"l": [2, 2]}), &[]);
         assert_eq!(found, [(Kind::ValueChanged, "/l/0".to_string())]);

@@ -127,7 +127,10 @@ fn under(marked: &[(String, Value)], d: &Difference) -> Option<String> {
                     .strip_prefix(p.as_str())
                     .is_some_and(|r| r.starts_with('/'))
         })
-        .map(|(_, mark)| mark.as_str().map_or_else(|| mark.to_string(), str::to_string))
+        .map(|(_, mark)| {
+            mark.as_str()
+                .map_or_else(|| mark.to_string(), str::to_string)
+        })
 }
 
 /// (pointer, mark) of the fields either answer holds under a schema marked `mark`.
@@ -291,7 +294,9 @@ mod tests {
 
     #[test]
     fn both_values_must_be_listed() {
-        let d = |mock: &str, live: &str| Difference::new(Kind::ValueChanged, "/c", mock.into(), live.into());
+        let d = |mock: &str, live: &str| {
+            Difference::new(Kind::ValueChanged, "/c", mock.into(), live.into())
+        };
         let values = [Value::from("APIC.7200"), Value::from("APIC.7211")];
         assert!(both_among(&values, &d("\"APIC.7200\"", "\"APIC.7211\"")));
         assert!(!both_among(&values, &d("\"APIC.7200\"", "\"APIC.9000\"")));

@@ -26,8 +26,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 pub use classify::classify;
-pub(crate) use errata::field_name;
 use errata::SpecMarks;
+pub(crate) use errata::field_name;
 pub use score::{OperationScore, Tally};
 pub use table::percent;
 

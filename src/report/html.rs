@@ -276,7 +276,11 @@ fn difference_item(d: &Difference, out: &mut String) {
         Class::NotScored => ("info", "not scored", String::new()),
         Class::Known { erratum } => ("known", "known", format!("x-errata at #{erratum}")),
         Class::FreeText if d.scored => ("free-text", "free text (scored)", String::new()),
-        Class::FreeText => ("free-text", "free text", "not scored without --score-text".into()),
+        Class::FreeText => (
+            "free-text",
+            "free text",
+            "not scored without --score-text".into(),
+        ),
         Class::Guess { guess } => ("guess", "guess", format!("x-guess: {guess}")),
         Class::New => ("new", "new", "not marked in the spec".to_string()),
     };

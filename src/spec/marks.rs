@@ -32,7 +32,14 @@ pub const CLASSES: [&str; 8] = [
 ];
 
 /// The keys a subject may have.
-const SUBJECT_KEYS: [&str; 6] = ["class", "operation", "pointer", "status", "header", "values"];
+const SUBJECT_KEYS: [&str; 6] = [
+    "class",
+    "operation",
+    "pointer",
+    "status",
+    "header",
+    "values",
+];
 
 /// HTTP methods, which name an operation under a path item.
 const METHODS: [&str; 8] = [
@@ -194,7 +201,9 @@ fn subject(value: &Value) -> Result<Subject, (String, String)> {
         Some(other) => {
             return Err((
                 "pointer".into(),
-                format!("{other} is not a JSON pointer (\"\" for the whole body, else it starts with /)"),
+                format!(
+                    "{other} is not a JSON pointer (\"\" for the whole body, else it starts with /)"
+                ),
             ));
         }
     };
@@ -254,7 +263,10 @@ fn required_fields(s: &Subject) -> Result<(), (String, String)> {
         "status" if s.status.is_empty() => missing("status", "the statuses, e.g. [400, 404]"),
         "header" if s.header.is_none() => missing("header", "the header's name"),
         "field-added" | "field-removed" | "type" | "value" | "order" if s.pointer.is_none() => {
-            missing("pointer", "a JSON pointer into the body, e.g. /data/bean/protocol")
+            missing(
+                "pointer",
+                "a JSON pointer into the body, e.g. /data/bean/protocol",
+            )
         }
         _ => Ok(()),
     }
@@ -328,7 +340,11 @@ fn entry_list(
             continue;
         };
         for key in [first, second] {
-            if !map.get(key).and_then(Value::as_str).is_some_and(|s| !s.trim().is_empty()) {
+            if !map
+                .get(key)
+                .and_then(Value::as_str)
+                .is_some_and(|s| !s.trim().is_empty())
+            {
                 out.push((here.clone(), format!("the entry needs `{key}` (text)")));
             }
         }
@@ -347,7 +363,10 @@ fn entry_list(
                         } else {
                             child_pointer(&subject_at, &field)
                         };
-                        out.push((pointer, format!("`{subjects_key}` field `{field}`: {message}")));
+                        out.push((
+                            pointer,
+                            format!("`{subjects_key}` field `{field}`: {message}"),
+                        ));
                     }
                 }
             }
@@ -400,7 +419,10 @@ mod tests {
         let yaml = "paths:\n  /x:\n    get:\n      operationId: v.get\n      x-errata:\n        - document: a\n          actual: b\n          explains:\n            - {class: value, pointer: /a/*/b}\n      x-guess:\n        - guess: 400 or 404\n          subjects: [{class: status, status: [400, 404]}]\ncomponents:\n  schemas:\n    E:\n      x-guess: the order\n      x-free-text: true\n";
         assert_eq!(check(yaml), Vec::<String>::new());
         let doc = Document::parse(yaml).unwrap();
-        assert_eq!(errata(&doc)[0].subjects[0].pointer.as_deref(), Some("/a/*/b"));
+        assert_eq!(
+            errata(&doc)[0].subjects[0].pointer.as_deref(),
+            Some("/a/*/b")
+        );
         assert_eq!(guesses(&doc)[0].subjects[0].status, [400, 404]);
     }
 
@@ -409,9 +431,18 @@ mod tests {
         let yaml = "paths:\n  /x:\n    get:\n      x-errata:\n        - document: a\n          actual: b\n          explains:\n            - {class: validity, pointer: /a}\n            - {class: value}\n            - {class: status, status: [400], operation: v.nope}\n";
         let found = check(yaml);
         assert_eq!(found.len(), 4, "{found:?}");
-        assert!(found[0].starts_with("s.yaml:8: `explains` field `class`: `validity`"), "{found:?}");
-        assert!(found[1].contains("s.yaml:9:") && found[1].contains("needs `pointer`"), "{found:?}");
-        assert!(found[2].contains("s.yaml:10:") && found[2].contains("`status` must list"), "{found:?}");
+        assert!(
+            found[0].starts_with("s.yaml:8: `explains` field `class`: `validity`"),
+            "{found:?}"
+        );
+        assert!(
+            found[1].contains("s.yaml:9:") && found[1].contains("needs `pointer`"),
+            "{found:?}"
+        );
+        assert!(
+            found[2].contains("s.yaml:10:") && found[2].contains("`status` must list"),
+            "{found:?}"
+        );
         assert!(found[3].contains("v.nope"), "{found:?}");
     }
 
