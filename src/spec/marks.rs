@@ -296,7 +296,7 @@ pub fn problems(file: &Path, document: &Document, operation_ids: &[&str]) -> Vec
                 .into_iter()
                 .for_each(|(p, m)| report(&p, m));
             subject_operations(&at, mark, "subjects", operation_ids, &mut report);
-        } else if !mark.as_str().is_some_and(|s| !s.trim().is_empty()) {
+        } else if mark.as_str().is_none_or(|s| s.trim().is_empty()) {
             report(
                 &at,
                 "`x-guess` on a schema is the reason, as text (on an operation: a list of `{guess, subjects}`)".into(),
@@ -340,10 +340,10 @@ fn entry_list(
             continue;
         };
         for key in [first, second] {
-            if !map
+            if map
                 .get(key)
                 .and_then(Value::as_str)
-                .is_some_and(|s| !s.trim().is_empty())
+                .is_none_or(|s| s.trim().is_empty())
             {
                 out.push((here.clone(), format!("the entry needs `{key}` (text)")));
             }
