@@ -5,12 +5,15 @@
 //! requests), lint checks that every body schema has an example, that every
 //! example validates against its schema, and that every operation is
 //! traceable and complete: an `operationId`, an `x-seed`, and at least one
-//! success and one error response.
+//! success and one error response. Of scenarios, it checks that no exact
+//! check asserts a free-text field without naming its source.
 
 use serde_json::Value;
 
+use crate::check::snapshot::marked_by;
+use crate::scenario::{BodyAssertion, Scenario, Step};
 use crate::spec::document::child_pointer;
-use crate::spec::{Catalog, Example, Operation, Problem, Schema, Spec};
+use crate::spec::{Catalog, Example, Operation, Problem, Schema, Spec, StatusKey};
 
 /// What lint requires beyond a well-formed spec.
 #[derive(Debug, Clone, Copy)]
@@ -207,4 +210,107 @@ fn check_examples(
             ));
         }
     }
+}
+
+/// What a scenario's exact checks must respect: an `equals`, `regex` or
+/// `contains` check on a field the spec marks `x-free-text` needs a
+/// `source:` (on the check or its step) naming where the text is verified.
+/// The field is found through the examples of the responses the step may
+/// get (its expected statuses; any 2xx by default).
+pub fn lint_scenarios(catalog: &Catalog, scenarios: &[Scenario]) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for step in scenarios
+        .iter()
+        .flat_map(|s| s.steps.iter().chain(&s.teardown))
+    {
+        let routed = step
+            .operation
+            .as_deref()
+            .and_then(|id| catalog.operation(id));
+        let Some((spec, op)) = routed.filter(|_| step.source.is_none()) else {
+            continue;
+        };
+        let free_text = free_text_in_examples(spec, op, step);
+        for a in step.expect.body.iter().filter(|a| a.source.is_none()) {
+            let Some(check) = exact_check(a) else {
+                continue;
+            };
+            let hits = |(example, marked): &(Value, Vec<String>)| {
+                let selected = a.selector.pointers(example);
+                marked
+                    .iter()
+                    .find(|m| selected.iter().any(|p| asserts_text(a, p, m)))
+                    .cloned()
+            };
+            if let Some(field) = free_text.iter().find_map(hits) {
+                out.push(Problem {
+                    file: a.location.file.clone(),
+                    line: Some(a.location.line),
+                    pointer: String::new(),
+                    message: format!(
+                        "`{check}` on `{}` checks the text of {field}, which `{}` marks x-free-text: \
+                         check its `type`, or name where the text is verified with `source:`",
+                        a.selector, op.id
+                    ),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Whether `a`, checking the value at `selected`, asserts the text at
+/// `text`: the value itself, or (for `equals` on a value holding it) the
+/// text its expected value gives there.
+fn asserts_text(a: &BodyAssertion, selected: &str, text: &str) -> bool {
+    match text.strip_prefix(selected) {
+        Some("") => true,
+        Some(rest) if rest.starts_with('/') => a
+            .equals
+            .as_ref()
+            .and_then(|expected| expected.pointer(rest))
+            .is_some_and(Value::is_string),
+        _ => false,
+    }
+}
+
+/// The check of `a` that compares text exactly, if any.
+fn exact_check(a: &BodyAssertion) -> Option<&'static str> {
+    if a.equals.is_some() {
+        Some("equals")
+    } else if a.regex.is_some() {
+        Some("regex")
+    } else if a.contains.is_some() {
+        Some("contains")
+    } else {
+        None
+    }
+}
+
+/// Each example of the responses `step` may get, with the pointers of its free-text values.
+fn free_text_in_examples(spec: &Spec, op: &Operation, step: &Step) -> Vec<(Value, Vec<String>)> {
+    let expected = step.expect.status.as_ref().map(|(s, _)| s);
+    let may_get = |key: StatusKey| match (key, expected) {
+        (StatusKey::Code(c), Some(e)) => e.matches(c),
+        (StatusKey::Range(d), Some(e)) => (0..100).any(|n| e.matches(u16::from(d) * 100 + n)),
+        (StatusKey::Default, Some(_)) => true,
+        (key, None) => key.is_success(),
+    };
+    let mut out = Vec::new();
+    for mt in op
+        .responses
+        .iter()
+        .filter(|r| may_get(r.status))
+        .flat_map(|r| &r.content)
+    {
+        let Some(schema) = &mt.schema else { continue };
+        for example in &mt.examples {
+            let marked = marked_by(spec, &schema.source, &example.value, "x-free-text")
+                .into_iter()
+                .map(|(p, _)| p)
+                .collect();
+            out.push((example.value.clone(), marked));
+        }
+    }
+    out
 }

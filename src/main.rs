@@ -41,6 +41,10 @@ enum Command {
         /// Also print a Markdown table of operations and errata per spec.
         #[arg(long)]
         table: bool,
+        /// Also lint these scenario files or directories: no exact check on a field the
+        /// spec marks `x-free-text` unless the check or its step names its `source:`.
+        #[arg(long = "scenarios", value_name = "PATH")]
+        scenarios: Vec<PathBuf>,
     },
     /// Run scenarios against the built-in mock (default) or a live target.
     Run(RunArgs),
@@ -203,19 +207,38 @@ fn main() -> ExitCode {
             specs,
             allow_missing_seed,
             table,
-        } => run_lint(specs, allow_missing_seed, table),
+            scenarios,
+        } => run_lint(specs, allow_missing_seed, table, scenarios),
     }
 }
 
-fn run_lint(specs: Vec<PathBuf>, allow_missing_seed: bool, table: bool) -> ExitCode {
+fn run_lint(
+    specs: Vec<PathBuf>,
+    allow_missing_seed: bool,
+    table: bool,
+    scenarios: Vec<PathBuf>,
+) -> ExitCode {
     let options = LintOptions {
         require_seed: !allow_missing_seed,
     };
-    let report = if specs.is_empty() {
+    let mut report = if specs.is_empty() {
         lint_loaded(builtin_specs(), options)
     } else {
         lint(&specs, options)
     };
+    if !scenarios.is_empty() {
+        let catalog = match load_catalog(&specs) {
+            Ok(c) => c,
+            Err(e) => return invalid(e),
+        };
+        let loaded = match load_scenarios(&scenarios, &catalog, &Default::default()) {
+            Ok(loaded) => loaded,
+            Err(e) => return invalid(e),
+        };
+        report
+            .problems
+            .extend(vouch::lint::lint_scenarios(&catalog, &loaded));
+    }
     for problem in &report.problems {
         println!("{problem}");
     }
@@ -549,6 +572,9 @@ struct FidelityArgs {
     /// Report a step whose live answer is slower than the mock's by more than this (not scored).
     #[arg(long, default_value_t = 200.0)]
     latency_threshold_ms: f64,
+    /// Score differences on fields the spec marks `x-free-text` (reported, unscored by default).
+    #[arg(long)]
+    score_text: bool,
 }
 
 #[derive(clap::Args)]
@@ -633,6 +659,7 @@ fn run_fidelity(args: FidelityArgs) -> ExitCode {
             root: scenarios_root(&args.inputs.paths),
         },
         latency_threshold_ms: args.latency_threshold_ms,
+        score_text: args.score_text,
     };
     let runtime = match vouch::runtime::multi_thread() {
         Ok(r) => r,

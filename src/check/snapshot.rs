@@ -65,78 +65,101 @@ pub(crate) fn volatile_in(
     content_type: &str,
     json: &Value,
 ) -> Vec<String> {
-    let mut pointers = Vec::new();
-    let schema = op
-        .response_for(status)
+    marked_in(spec, op, status, content_type, json, "x-volatile")
+        .into_iter()
+        .map(|(pointer, _)| pointer)
+        .collect()
+}
+
+/// (pointer, mark) of the values in `json` whose schema, as `op` declares
+/// it for `status` and `content_type`, carries the extension `mark` with a
+/// value other than `false` or `null` (`x-volatile`, `x-free-text`, `x-guess`).
+pub(crate) fn marked_in(
+    spec: &Spec,
+    op: &Operation,
+    status: u16,
+    content_type: &str,
+    json: &Value,
+    mark: &str,
+) -> Vec<(String, Value)> {
+    op.response_for(status)
         .and_then(|r| r.media_type(content_type))
-        .and_then(|m| m.schema.as_ref());
-    if let Some(schema) = schema {
-        volatile_pointers(
-            &spec.document.value,
-            &schema.source,
-            json,
-            String::new(),
-            0,
-            &mut pointers,
-        );
-    }
+        .and_then(|m| m.schema.as_ref())
+        .map(|schema| marked_by(spec, &schema.source, json, mark))
+        .unwrap_or_default()
+}
+
+/// (pointer, mark) of the values in `json` whose schema, under `schema`,
+/// carries the extension `mark` (see [`marked_in`]).
+pub(crate) fn marked_by(
+    spec: &Spec,
+    schema: &Value,
+    json: &Value,
+    mark: &str,
+) -> Vec<(String, Value)> {
+    let mut pointers = Vec::new();
+    let mut walk = MarkWalk {
+        doc: &spec.document.value,
+        mark,
+        out: &mut pointers,
+    };
+    walk.visit(schema, json, String::new(), 0);
     pointers
 }
 
-/// Pointers of every value in `instance` whose schema property says `x-volatile: true`.
-fn volatile_pointers(
-    doc: &Value,
-    schema: &Value,
-    instance: &Value,
-    pointer: String,
-    depth: usize,
-    out: &mut Vec<String>,
-) {
-    if depth > 32 {
-        return;
-    }
-    let schema = resolve(doc, schema);
-    if schema.get("x-volatile") == Some(&Value::Bool(true)) {
-        out.push(pointer);
-        return;
-    }
-    for key in ["allOf", "anyOf", "oneOf"] {
-        for sub in schema
-            .get(key)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
+/// The walk of [`marked_in`].
+struct MarkWalk<'a> {
+    doc: &'a Value,
+    mark: &'a str,
+    out: &'a mut Vec<(String, Value)>,
+}
+
+impl MarkWalk<'_> {
+    /// Every value in `instance` whose schema carries the mark.
+    fn visit(&mut self, schema: &Value, instance: &Value, pointer: String, depth: usize) {
+        if depth > 32 {
+            return;
+        }
+        let schema = resolve(self.doc, schema);
+        if let Some(found) = schema
+            .get(self.mark)
+            .filter(|v| !matches!(v, Value::Bool(false) | Value::Null))
         {
-            volatile_pointers(doc, sub, instance, pointer.clone(), depth + 1, out);
+            self.out.push((pointer, found.clone()));
+            return;
         }
-    }
-    match instance {
-        Value::Object(map) => {
-            let props = schema.get("properties").and_then(Value::as_object);
-            for (k, v) in map {
-                let sub = props
-                    .and_then(|p| p.get(k))
-                    .or_else(|| schema.get("additionalProperties").filter(|a| a.is_object()));
-                if let Some(sub) = sub {
-                    volatile_pointers(
-                        doc,
-                        sub,
-                        v,
-                        format!("{pointer}/{}", crate::spec::document::escape_token(k)),
-                        depth + 1,
-                        out,
-                    );
-                }
+        for key in ["allOf", "anyOf", "oneOf"] {
+            for sub in schema
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                self.visit(sub, instance, pointer.clone(), depth + 1);
             }
         }
-        Value::Array(items) => {
-            if let Some(sub) = schema.get("items") {
-                for (i, v) in items.iter().enumerate() {
-                    volatile_pointers(doc, sub, v, format!("{pointer}/{i}"), depth + 1, out);
+        match instance {
+            Value::Object(map) => {
+                let props = schema.get("properties").and_then(Value::as_object);
+                for (k, v) in map {
+                    let sub = props
+                        .and_then(|p| p.get(k))
+                        .or_else(|| schema.get("additionalProperties").filter(|a| a.is_object()));
+                    if let Some(sub) = sub {
+                        let at = format!("{pointer}/{}", crate::spec::document::escape_token(k));
+                        self.visit(sub, v, at, depth + 1);
+                    }
                 }
             }
+            Value::Array(items) => {
+                if let Some(sub) = schema.get("items") {
+                    for (i, v) in items.iter().enumerate() {
+                        self.visit(sub, v, format!("{pointer}/{i}"), depth + 1);
+                    }
+                }
+            }
+            _ => {}
         }
-        _ => {}
     }
 }
 

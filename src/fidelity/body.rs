@@ -1,6 +1,6 @@
 //! Comparing two response bodies: JSON bodies field by field (fields added
-//! and removed, types changed, values changed outside `x-volatile` fields),
-//! other bodies as text. The walk is bounded in depth and in the number of
+//! and removed, types changed, values changed outside `x-volatile` fields,
+//! arrays holding the same items in another order), other bodies as text. The walk is bounded in depth and in the number of
 //! differences it reports per step.
 
 use serde_json::Value;
@@ -22,6 +22,8 @@ const SHOWN_CHARS: usize = 200;
 const MIN_VOLATILE_LEN: usize = 4;
 /// What replaces a volatile value inside text before comparing.
 const VOLATILE: &str = "[volatile]";
+/// Longer arrays are not checked for a change of order only.
+const MAX_ORDER_ITEMS: usize = 1000;
 
 /// Adds the differences between the bodies of `mock` and `live` to `out`.
 pub(super) fn compare(
@@ -215,6 +217,11 @@ impl Walk<'_> {
     }
 
     fn items(&mut self, mock: &[Value], live: &[Value], pointer: &str, depth: usize) {
+        if reordered(mock, live) {
+            let shown = |items: &[Value]| shorten(&Value::from(items.to_vec()).to_string());
+            self.push(Kind::Order, pointer, shown(mock), shown(live));
+            return;
+        }
         for (i, (m, l)) in mock.iter().zip(live).enumerate() {
             self.values(m, l, &format!("{pointer}/{i}"), depth + 1);
         }
@@ -227,6 +234,22 @@ impl Walk<'_> {
             self.push(Kind::FieldAdded, &at, "absent".into(), show(l));
         }
     }
+}
+
+/// Whether two arrays hold the same items, in another order.
+fn reordered(mock: &[Value], live: &[Value]) -> bool {
+    if mock.len() != live.len() || mock.len() > MAX_ORDER_ITEMS || mock == live {
+        return false;
+    }
+    let mut unmatched: Vec<&Value> = live.iter().collect();
+    mock.iter()
+        .all(|m| match unmatched.iter().position(|l| *l == m) {
+            Some(i) => {
+                unmatched.swap_remove(i);
+                true
+            }
+            None => false,
+        })
 }
 
 #[cfg(test)]
@@ -287,6 +310,18 @@ mod tests {
                 (Kind::ValueChanged, "/n".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn the_same_items_in_another_order_are_one_difference() {
+        let found = walk(
+            json!({"l": [{"a": 1}, {"a": 2}, 2]}),
+            json!({"l": [2, {"a": 2}, {"a": 1}]}),
+            &[],
+        );
+        assert_eq!(found, [(Kind::Order, "/l".to_string())]);
+        let found = walk(json!({"l": [1, 2]}), json!({"l": [2, 2]}), &[]);
+        assert_eq!(found, [(Kind::ValueChanged, "/l/0".to_string())]);
     }
 
     #[test]

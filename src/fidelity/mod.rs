@@ -2,14 +2,17 @@
 //! live service. Each scenario runs twice with the same variables and the
 //! same run id, once against a fresh mock and once against the live target;
 //! the steps of the two runs are paired and every difference between the two
-//! answers is classified ([`Kind`]), marked "known" when the spec's
-//! `x-errata` already records it, and scored per operation.
+//! answers is classified by what differs ([`Kind`]) and by what the spec
+//! says of it ([`Class`]: new, known from an `x-errata` entry that names it,
+//! free text, or a guess), and scored per operation.
 //!
 //! Steps are paired by their place in the scenario (a step and its
 //! teardown flag and line). The runner stops a scenario at its first failing
 //! step, so a step that ran on one side only is reported as
-//! [`Kind::NotCompared`] and, like latency, not scored: the score is the
-//! share of compared steps with no scored difference.
+//! [`Kind::NotCompared`], with the step where that side stopped, and, like
+//! latency, not scored. Only new differences are scored (free text too with
+//! [`FidelityOptions::score_text`]): the score is the share of compared steps
+//! with no scored difference.
 
 mod body;
 mod classify;
@@ -17,11 +20,13 @@ mod errata;
 mod score;
 mod table;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::Serialize;
 
 pub use classify::classify;
+use errata::SpecMarks;
 pub(crate) use errata::field_name;
 pub use score::{OperationScore, Tally};
 pub use table::percent;
@@ -49,6 +54,8 @@ pub enum Kind {
     TypeChanged,
     /// The same field holds a different value, and the schema does not mark it `x-volatile`.
     ValueChanged,
+    /// An array holds the same items in another order.
+    Order,
     /// The content types differ (parameters such as `charset` ignored).
     ContentType,
     /// A response header the spec declares differs (present on one side, or another value).
@@ -63,12 +70,13 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in report order.
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Status,
         Kind::FieldAdded,
         Kind::FieldRemoved,
         Kind::TypeChanged,
         Kind::ValueChanged,
+        Kind::Order,
         Kind::ContentType,
         Kind::Header,
         Kind::Validity,
@@ -76,7 +84,7 @@ impl Kind {
         Kind::NotCompared,
     ];
 
-    /// Whether a difference of this kind lowers the score.
+    /// Whether a difference of this kind can lower the score (see [`Difference::scored`]).
     pub fn scored(self) -> bool {
         !matches!(self, Kind::Latency | Kind::NotCompared)
     }
@@ -89,6 +97,7 @@ impl Kind {
             Kind::FieldRemoved => "field-removed",
             Kind::TypeChanged => "type-changed",
             Kind::ValueChanged => "value-changed",
+            Kind::Order => "order",
             Kind::ContentType => "content-type",
             Kind::Header => "header",
             Kind::Validity => "validity",
@@ -116,6 +125,41 @@ pub struct Context<'a> {
     pub live_volatile: &'a [String],
 }
 
+/// What the spec says of a difference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "class", rename_all = "kebab-case")]
+pub enum Class {
+    /// Nothing: a difference the spec does not expect (scored).
+    New,
+    /// An `x-errata` entry explains it.
+    Known {
+        /// The pointer of the entry.
+        erratum: String,
+    },
+    /// A value changed in a field marked `x-free-text` (scored only with `--score-text`).
+    FreeText,
+    /// The subject is marked `x-guess`: the mock's answer is a guess, not verified.
+    Guess {
+        /// What is guessed, in the spec's words.
+        guess: String,
+    },
+    /// Latency, or a step answered on one side only.
+    NotScored,
+}
+
+impl Class {
+    /// The class as written in reports.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Class::New => "new",
+            Class::Known { .. } => "known",
+            Class::FreeText => "free-text",
+            Class::Guess { .. } => "guess",
+            Class::NotScored => "not-scored",
+        }
+    }
+}
+
 /// One difference between the two answers to a step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Difference {
@@ -128,19 +172,27 @@ pub struct Difference {
     pub mock: String,
     /// What the live target answered there.
     pub live: String,
-    /// The pointer of the `x-errata` entry that records this drift, when the spec knows it.
-    pub known: Option<String>,
+    /// What the spec says of it.
+    #[serde(flatten)]
+    pub class: Class,
+    /// Whether it lowers the score.
+    pub scored: bool,
 }
 
 impl Difference {
-    /// A difference not (yet) matched against the errata.
+    /// A difference not (yet) matched against the spec's marks: new when its kind is scored.
     pub fn new(kind: Kind, pointer: &str, mock: String, live: String) -> Difference {
         Difference {
             kind,
             pointer: pointer.to_string(),
             mock,
             live,
-            known: None,
+            class: if kind.scored() {
+                Class::New
+            } else {
+                Class::NotScored
+            },
+            scored: kind.scored(),
         }
     }
 }
@@ -160,7 +212,7 @@ pub struct PairedStep {
     pub mock: Option<Exchange>,
     /// The live target's answer; `None` when the step got none from it (not run, unreachable).
     pub live: Option<Exchange>,
-    /// Every difference found between the two answers, errata-matched ones included.
+    /// Every difference found between the two answers, whatever its class.
     pub differences: Vec<Difference>,
 }
 
@@ -172,7 +224,7 @@ impl PairedStep {
 
     /// Whether both sides answered with no scored difference.
     pub fn faithful(&self) -> bool {
-        self.compared() && !self.differences.iter().any(|d| d.kind.scored())
+        self.compared() && !self.differences.iter().any(|d| d.scored)
     }
 }
 
@@ -200,6 +252,8 @@ pub struct FidelityOptions {
     pub run: RunOptions,
     /// Live slower than the mock by more than this is a [`Kind::Latency`] difference.
     pub latency_threshold_ms: f64,
+    /// Score differences on free-text fields too (`--score-text`).
+    pub score_text: bool,
 }
 
 /// The whole comparison: every scenario, every operation's score and the run's.
@@ -211,10 +265,14 @@ pub struct FidelityReport {
     pub steps: usize,
     /// Compared steps with no scored difference.
     pub faithful: usize,
-    /// Scored differences the errata do not record.
+    /// Scored differences: new ones, and free text with `--score-text`.
     pub new: usize,
-    /// Scored differences the errata record.
+    /// Differences an erratum explains.
     pub known: usize,
+    /// Differences on free-text fields, not scored.
+    pub free_text: usize,
+    /// Differences on guessed subjects.
+    pub guess: usize,
     /// The latency threshold used, in milliseconds (see [`FidelityOptions::latency_threshold_ms`]).
     pub latency_threshold_ms: f64,
     /// Score of each operation the scenarios called.
@@ -229,19 +287,15 @@ impl FidelityReport {
         let operations = score::by_operation(&scenarios);
         let steps: usize = operations.iter().map(|o| o.steps).sum();
         let faithful: usize = operations.iter().map(|o| o.faithful).sum();
-        let scored = || {
-            scenarios
-                .iter()
-                .flat_map(|s| &s.steps)
-                .flat_map(|s| &s.differences)
-                .filter(|d| d.kind.scored())
-        };
+        let tally = score::tally(scenarios.iter().flat_map(|s| &s.steps));
         FidelityReport {
             score: score::share(faithful, steps),
             steps,
             faithful,
-            new: scored().filter(|d| d.known.is_none()).count(),
-            known: scored().filter(|d| d.known.is_some()).count(),
+            new: tally.new,
+            known: tally.known,
+            free_text: tally.free_text,
+            guess: tally.guess,
             latency_threshold_ms,
             operations,
             scenarios,
@@ -263,15 +317,21 @@ pub async fn compare(
     live: &TargetKind,
     options: &FidelityOptions,
 ) -> FidelityReport {
+    let marks: HashMap<&str, SpecMarks> = catalog
+        .specs()
+        .iter()
+        .map(|s| (s.name.as_str(), SpecMarks::of(s)))
+        .collect();
     let mut compared = Vec::with_capacity(scenarios.len());
     for scenario in scenarios {
-        compared.push(compare_one(catalog, scenario, mock, live, options).await);
+        compared.push(compare_one(catalog, &marks, scenario, mock, live, options).await);
     }
     FidelityReport::new(compared, options.latency_threshold_ms)
 }
 
 async fn compare_one(
     catalog: &Arc<Catalog>,
+    marks: &HashMap<&str, SpecMarks>,
     scenario: &Scenario,
     mock: &TargetKind,
     live: &TargetKind,
@@ -295,17 +355,35 @@ async fn compare_one(
         comparison.skipped = Some(format!("mock: {reason}"));
         return comparison;
     }
-    comparison.steps = pair(catalog, &mock_run, &live_run, options.latency_threshold_ms);
+    let comparing = Comparing {
+        catalog,
+        marks,
+        score_text: options.score_text,
+    };
+    comparison.steps = pair(
+        &comparing,
+        &mock_run,
+        &live_run,
+        options.latency_threshold_ms,
+    );
     comparison
+}
+
+/// What pairing the steps reads besides the two runs.
+struct Comparing<'a> {
+    catalog: &'a Catalog,
+    marks: &'a HashMap<&'a str, SpecMarks>,
+    score_text: bool,
 }
 
 /// Pairs the steps of the two runs by their place in the scenario and classifies each pair.
 fn pair(
-    catalog: &Catalog,
+    comparing: &Comparing<'_>,
     mock: &ScenarioOutcome,
     live: &ScenarioOutcome,
     latency_threshold_ms: f64,
 ) -> Vec<PairedStep> {
+    let catalog = comparing.catalog;
     let (mock_volatile, live_volatile) = (
         body::volatile_values(catalog, &mock.steps),
         body::volatile_values(catalog, &live.steps),
@@ -326,15 +404,18 @@ fn pair(
         .filter_map(|k| {
             let m = mock.steps.iter().find(|s| key(s) == *k);
             let l = live.steps.iter().find(|s| key(s) == *k);
-            pair_step(catalog, m, l, &context)
+            pair_step(comparing, (m, mock), (l, live), &context)
         })
         .collect()
 }
 
+/// One side of a step: the step's outcome (if it ran) and its whole run.
+type Side<'a> = (Option<&'a StepOutcome>, &'a ScenarioOutcome);
+
 fn pair_step(
-    catalog: &Catalog,
-    mock: Option<&StepOutcome>,
-    live: Option<&StepOutcome>,
+    comparing: &Comparing<'_>,
+    (mock, mock_run): Side<'_>,
+    (live, live_run): Side<'_>,
     context: &Context<'_>,
 ) -> Option<PairedStep> {
     let either = mock.or(live)?;
@@ -345,21 +426,32 @@ fn pair_step(
     let operation = mock
         .and_then(|s| s.operation.clone())
         .or_else(|| live.and_then(|s| s.operation.clone()));
-    let routed = operation.as_deref().and_then(|id| catalog.operation(id));
+    let routed = operation
+        .as_deref()
+        .and_then(|id| comparing.catalog.operation(id));
     let differences = match (&m, &l) {
         (None, None) => return None,
         (Some(m), Some(l)) => {
             let mut found = classify(routed, m, l, context);
             if let Some((spec, op)) = routed {
-                errata::mark(spec, op, &mut found);
+                let marks = comparing.marks.get(spec.name.as_str());
+                let answers = errata::Answers { mock: m, live: l };
+                errata::mark(
+                    spec,
+                    op,
+                    marks.unwrap_or(&SpecMarks::default()),
+                    &answers,
+                    comparing.score_text,
+                    &mut found,
+                );
             }
             found
         }
         _ => vec![Difference::new(
             Kind::NotCompared,
             "",
-            side_summary(mock),
-            side_summary(live),
+            side_summary(mock, mock_run),
+            side_summary(live, live_run),
         )],
     };
     Some(PairedStep {
@@ -373,15 +465,34 @@ fn pair_step(
     })
 }
 
-/// What one side did with a step, in words.
-fn side_summary(step: Option<&StepOutcome>) -> String {
+/// What one side did with a step, in words: for a step it did not run,
+/// where and why its run stopped.
+fn side_summary(step: Option<&StepOutcome>, run: &ScenarioOutcome) -> String {
     match step {
-        None => "not run (the scenario stopped at an earlier failing step)".into(),
+        None => match run.steps.iter().find(|s| !s.teardown && !s.passed()) {
+            Some(failed) => format!(
+                "stopped at {} (line {}): {}",
+                failed.label,
+                failed.line,
+                why_failed(failed)
+            ),
+            None => "not run".into(),
+        },
         Some(s) => match (&s.exchange, &s.error) {
             (Some(e), _) => format!("answered {}", e.status),
             (None, Some(StepError::Unreachable(e))) => format!("unreachable: {e}"),
             (None, Some(StepError::NotRun(e))) => format!("not run: {e}"),
             (None, None) => "no answer".into(),
         },
+    }
+}
+
+/// The first reason a step failed, in words.
+fn why_failed(step: &StepOutcome) -> String {
+    match (step.findings.first(), &step.error) {
+        (Some(f), _) => format!("{}: expected {}, got {}", f.rule, f.expected, f.actual),
+        (None, Some(StepError::Unreachable(e))) => format!("unreachable: {e}"),
+        (None, Some(StepError::NotRun(e))) => format!("not run: {e}"),
+        (None, None) => "no answer".into(),
     }
 }

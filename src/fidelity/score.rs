@@ -1,19 +1,52 @@
 //! Scores: per operation, the share of its compared steps whose answers show
-//! no scored difference; the counts of each kind of difference, known and new.
+//! no scored difference; the counts of each kind of difference, by class.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{Kind, ScenarioComparison};
+use super::{Class, Difference, Kind, PairedStep, ScenarioComparison};
 
-/// How many differences of one kind an operation showed.
+/// How many differences of one kind an operation showed, by class.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Tally {
-    /// Not recorded by the errata.
+    /// Scored: new, and free text with `--score-text`.
     pub new: usize,
-    /// Recorded by the errata.
+    /// Explained by an erratum.
     pub known: usize,
+    /// On free-text fields, not scored.
+    pub free_text: usize,
+    /// On guessed subjects.
+    pub guess: usize,
+    /// Latency, and steps answered on one side only.
+    pub not_scored: usize,
+}
+
+impl Tally {
+    fn add(&mut self, d: &Difference) {
+        let count = match d.class {
+            _ if d.scored => &mut self.new,
+            Class::Known { .. } => &mut self.known,
+            Class::FreeText => &mut self.free_text,
+            Class::Guess { .. } => &mut self.guess,
+            Class::New | Class::NotScored => &mut self.not_scored,
+        };
+        *count += 1;
+    }
+
+    /// All differences counted.
+    pub fn total(&self) -> usize {
+        self.new + self.known + self.free_text + self.guess + self.not_scored
+    }
+}
+
+/// The differences of `steps`, by class.
+pub(super) fn tally<'s>(steps: impl Iterator<Item = &'s PairedStep>) -> Tally {
+    let mut tally = Tally::default();
+    for d in steps.flat_map(|s| &s.differences) {
+        tally.add(d);
+    }
+    tally
 }
 
 /// One operation's fidelity.
@@ -57,11 +90,7 @@ pub(super) fn by_operation(scenarios: &[ScenarioComparison]) -> Vec<OperationSco
         score.steps += usize::from(step.compared());
         score.faithful += usize::from(step.faithful());
         for d in &step.differences {
-            let tally = score.kinds.entry(d.kind).or_default();
-            match d.known {
-                Some(_) => tally.known += 1,
-                None => tally.new += 1,
-            }
+            score.kinds.entry(d.kind).or_default().add(d);
         }
     }
     for s in &mut scores {

@@ -1,25 +1,37 @@
 //! The terminal view of a fidelity report: one row per operation (steps
-//! compared, score, kinds of difference), the overall line, then every
-//! difference with the step it came from.
+//! compared, score, kinds of difference by class), the overall line, then
+//! every difference with the step it came from and its class.
 
 use std::fmt::Write;
 
-use super::{FidelityReport, OperationScore};
+use super::{Class, Difference, FidelityReport, OperationScore, Tally};
 
 /// `87.5%`, or `-` when nothing was compared.
 pub fn percent(score: Option<f64>) -> String {
     score.map_or_else(|| "-".into(), |s| format!("{:.1}%", s * 100.0))
 }
 
+/// `3 new + 1 known`: the non-zero counts of a tally.
+fn counts(t: &Tally) -> String {
+    let parts: Vec<String> = [
+        (t.new, "new"),
+        (t.known, "known"),
+        (t.free_text, "free text"),
+        (t.guess, "guess"),
+        (t.not_scored, "not scored"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, label)| format!("{n} {label}"))
+    .collect();
+    parts.join(" + ")
+}
+
 fn kinds(o: &OperationScore) -> String {
     let parts: Vec<String> = o
         .kinds
         .iter()
-        .map(|(kind, t)| match (t.new, t.known) {
-            (n, 0) => format!("{kind} {n}"),
-            (0, k) => format!("{kind} {k} known"),
-            (n, k) => format!("{kind} {n} + {k} known"),
-        })
+        .map(|(kind, t)| format!("{kind} {}", counts(t)))
         .collect();
     if parts.is_empty() {
         "-".into()
@@ -54,12 +66,14 @@ impl FidelityReport {
         }
         let _ = writeln!(
             out,
-            "{:<width$}  {:>5}  {:>6}  {} new, {} known",
+            "{:<width$}  {:>5}  {:>6}  {} new, {} known, {} free text, {} guess",
             "overall",
             self.steps,
             percent(self.score),
             self.new,
-            self.known
+            self.known,
+            self.free_text,
+            self.guess
         );
         out
     }
@@ -90,19 +104,29 @@ impl FidelityReport {
                     } else {
                         format!(" at {}", d.pointer)
                     };
-                    let status = match (&d.known, d.kind.scored()) {
-                        (_, false) => "not scored".to_string(),
-                        (Some(erratum), true) => format!("known: #{erratum}"),
-                        (None, true) => "new".to_string(),
-                    };
                     let _ = writeln!(
                         out,
-                        "    {}{at}: mock {}, live {} [{status}]",
-                        d.kind, d.mock, d.live
+                        "    {}{at}: mock {}, live {} [{}]",
+                        d.kind,
+                        d.mock,
+                        d.live,
+                        standing(d)
                     );
                 }
             }
         }
         out
+    }
+}
+
+/// The class of a difference as the terminal shows it.
+pub(crate) fn standing(d: &Difference) -> String {
+    match (&d.class, d.scored) {
+        (Class::Known { erratum }, _) => format!("known: #{erratum}"),
+        (Class::FreeText, true) => "free text, scored".into(),
+        (Class::FreeText, false) => "free text, not scored".into(),
+        (Class::Guess { guess }, _) => format!("guess, not scored: {guess}"),
+        (Class::New, _) => "new".into(),
+        (Class::NotScored, _) => "not scored".into(),
     }
 }

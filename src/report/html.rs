@@ -13,7 +13,9 @@ use serde_json::Value;
 
 use crate::atomic_file;
 use crate::exchange::Exchange;
-use crate::fidelity::{Difference, FidelityReport, Kind, OperationScore, PairedStep, percent};
+use crate::fidelity::{
+    Class, Difference, FidelityReport, Kind, OperationScore, PairedStep, percent,
+};
 use crate::spec::document::child_pointer;
 
 /// Bodies nested deeper than this are shown as compact JSON.
@@ -50,6 +52,7 @@ article{background:#fff;border:1px solid #e2e8f0;border-radius:6px;padding:12px 
 article h3{margin:0 0 8px;font-size:15px}article h3 small{color:#64748b;font-weight:400}
 ul.diffs{margin:0 0 8px;padding-left:18px}.tag{font-size:11px;border-radius:3px;padding:0 4px;color:#fff}
 .tag.new{background:#dc2626}.tag.known{background:#d97706}.tag.info{background:#64748b}
+.tag.free-text{background:#0891b2}.tag.guess{background:#7c3aed}
 .sides{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:12px}
 .side pre{background:#0f172a;color:#e2e8f0;padding:8px;border-radius:4px;overflow:auto;max-height:480px;margin:0}
 .side h4{margin:4px 0}
@@ -116,13 +119,15 @@ fn summary(report: &FidelityReport, out: &mut String) {
     let _ = write!(
         out,
         "<h1>Mock fidelity</h1>\n<p class=\"summary\"><span class=\"score\" id=\"overall\">{}</span> \
-         — {} of {} compared steps answered alike; {} new and {} known differences \
-         (latency over {:.0} ms and steps answered on one side only are shown, not scored).</p>\n",
+         — {} of {} compared steps answered alike; {} new (scored), {} known, {} free-text and {} guess differences \
+         (known, free text, guesses, latency over {:.0} ms and steps answered on one side only are shown, not scored).</p>\n",
         percent(report.score),
         report.faithful,
         report.steps,
         report.new,
         report.known,
+        report.free_text,
+        report.guess,
         report.latency_threshold_ms
     );
 }
@@ -151,7 +156,7 @@ fn heatmap_row(report: &FidelityReport, o: &OperationScore, out: &mut String) {
     );
     for kind in Kind::ALL {
         let tally = o.kinds.get(&kind).copied().unwrap_or_default();
-        let count = tally.new + tally.known;
+        let count = tally.total();
         let rgb = match (kind.scored(), tally.new) {
             (false, _) => "100,116,139",
             (true, 0) => "217,119,6",
@@ -169,8 +174,8 @@ fn heatmap_row(report: &FidelityReport, o: &OperationScore, out: &mut String) {
         };
         let _ = write!(
             out,
-            "<td class=\"heat\" title=\"{} new, {} known\" style=\"background:rgba({rgb},{alpha:.2})\">{shown}</td>",
-            tally.new, tally.known
+            "<td class=\"heat\" title=\"{} new, {} known, {} free text, {} guess\" style=\"background:rgba({rgb},{alpha:.2})\">{shown}</td>",
+            tally.new, tally.known, tally.free_text, tally.guess
         );
     }
     out.push_str("<td class=\"strip\">");
@@ -195,12 +200,11 @@ fn numbered(report: &FidelityReport) -> impl Iterator<Item = (usize, &PairedStep
 }
 
 fn step_class(step: &PairedStep) -> &'static str {
-    let scored = || step.differences.iter().filter(|d| d.kind.scored());
     if !step.compared() {
         "s-na"
-    } else if scored().any(|d| d.known.is_none()) {
+    } else if step.differences.iter().any(|d| d.scored) {
         "s-new"
-    } else if scored().next().is_some() {
+    } else if step.differences.iter().any(|d| d.kind.scored()) {
         "s-known"
     } else {
         "s-ok"
@@ -240,7 +244,7 @@ fn differences(report: &FidelityReport, out: &mut String) {
             anchor += 1;
         }
     }
-    if report.new + report.known == 0 {
+    if report.new + report.known + report.free_text + report.guess == 0 {
         out.push_str(
             "<p id=\"none\">No scored difference: the mock answered like the live target.</p>\n",
         );
@@ -248,10 +252,7 @@ fn differences(report: &FidelityReport, out: &mut String) {
 }
 
 fn article(anchor: usize, place: &str, step: &PairedStep, out: &mut String) {
-    let has_new = step
-        .differences
-        .iter()
-        .any(|d| d.kind.scored() && d.known.is_none());
+    let has_new = step.differences.iter().any(|d| d.scored);
     let _ = write!(
         out,
         "<article class=\"step\" id=\"step-{anchor}\" data-op=\"{}\" data-new=\"{}\">\n\
@@ -271,10 +272,17 @@ fn article(anchor: usize, place: &str, step: &PairedStep, out: &mut String) {
 }
 
 fn difference_item(d: &Difference, out: &mut String) {
-    let (class, tag, title) = match (&d.known, d.kind.scored()) {
-        (_, false) => ("info", "not scored", String::new()),
-        (Some(erratum), true) => ("known", "known", format!("x-errata at #{erratum}")),
-        (None, true) => ("new", "new", "not in the spec's x-errata".to_string()),
+    let (class, tag, title) = match &d.class {
+        Class::NotScored => ("info", "not scored", String::new()),
+        Class::Known { erratum } => ("known", "known", format!("x-errata at #{erratum}")),
+        Class::FreeText if d.scored => ("free-text", "free text (scored)", String::new()),
+        Class::FreeText => (
+            "free-text",
+            "free text",
+            "not scored without --score-text".into(),
+        ),
+        Class::Guess { guess } => ("guess", "guess", format!("x-guess: {guess}")),
+        Class::New => ("new", "new", "not marked in the spec".to_string()),
     };
     let at = if d.pointer.is_empty() {
         String::new()

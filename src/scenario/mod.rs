@@ -94,6 +94,9 @@ pub struct Step {
     pub capture: Vec<Capture>,
     /// Whether and how the response is snapshotted.
     pub snapshot: SnapshotOption,
+    /// Where what the step asserts is verified (`vendor-notes Rainbond`), for
+    /// exact checks on free-text fields.
+    pub source: Option<String>,
     /// Where the step starts in its file.
     pub location: Location,
 }
@@ -288,6 +291,8 @@ pub struct BodyAssertion {
     pub contains: Option<Value>,
     /// `true`: nothing is there; `false`: something is.
     pub absent: Option<bool>,
+    /// Where the checked value is verified, for an exact check on a free-text field.
+    pub source: Option<String>,
     /// Where the assertion is written.
     pub location: Location,
 }

@@ -104,6 +104,8 @@ struct RawStep {
     capture: Map<String, Value>,
     #[serde(default)]
     snapshot: RawSnapshot,
+    #[serde(default)]
+    source: Option<String>,
 }
 
 fn yes() -> bool {
@@ -140,6 +142,8 @@ struct RawBodyAssertion {
     contains: Option<Value>,
     #[serde(default)]
     absent: Option<bool>,
+    #[serde(default)]
+    source: Option<String>,
 }
 
 /// `snapshot: false`, `snapshot: true` (default) or `snapshot: {redact: [...]}`.
@@ -417,6 +421,7 @@ fn check_step(
         },
         capture,
         snapshot,
+        source: raw.source,
     }
 }
 
@@ -574,6 +579,7 @@ fn body_assertion(
         length: assertion.length,
         contains: assertion.contains.clone(),
         absent: assertion.absent,
+        source: assertion.source.clone(),
         location: locator.location(a_at),
     })
 }

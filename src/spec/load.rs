@@ -85,7 +85,9 @@ impl Spec {
         };
         builder.check_refs(&document.value, &mut String::new(), RefContext::Object);
         let operations = builder.operations(spec_name(path));
-        let problems = builder.problems;
+        let mut problems = builder.problems;
+        let ids: Vec<&str> = operations.iter().map(|o| o.id.as_str()).collect();
+        problems.extend(super::marks::problems(path, &document, &ids));
         let value = &document.value;
         Ok(Spec {
             name: spec_name(path),

@@ -6,6 +6,7 @@ pub mod builtin;
 mod catalog;
 pub mod document;
 mod load;
+pub mod marks;
 pub mod routes;
 pub mod schema;
 
@@ -75,37 +76,19 @@ impl Spec {
     /// Every `x-errata` entry anywhere in the document, with its pointer.
     pub fn errata(&self) -> Vec<(String, &Value)> {
         let mut out = Vec::new();
-        collect_errata(&self.document.value, String::new(), &mut out);
+        for (holder, list) in marks::extensions(&self.document.value, "x-errata") {
+            let at = document::child_pointer(&holder, "x-errata");
+            match list {
+                Value::Array(items) => out.extend(
+                    items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, e)| (format!("{at}/{i}"), e)),
+                ),
+                other => out.push((at, other)),
+            }
+        }
         out
-    }
-}
-
-fn collect_errata<'v>(value: &'v Value, pointer: String, out: &mut Vec<(String, &'v Value)>) {
-    match value {
-        Value::Object(map) => {
-            for (k, v) in map {
-                let child = document::child_pointer(&pointer, k);
-                if k == "x-errata" {
-                    match v {
-                        Value::Array(items) => out.extend(
-                            items
-                                .iter()
-                                .enumerate()
-                                .map(|(i, e)| (format!("{child}/{i}"), e)),
-                        ),
-                        other => out.push((child, other)),
-                    }
-                } else {
-                    collect_errata(v, child, out);
-                }
-            }
-        }
-        Value::Array(items) => {
-            for (i, v) in items.iter().enumerate() {
-                collect_errata(v, format!("{pointer}/{i}"), out);
-            }
-        }
-        _ => {}
     }
 }
 

@@ -23,6 +23,7 @@ use vouch::fidelity::{FidelityOptions, FidelityReport};
 use vouch::mock::{DEFAULT_TOKEN, Fixtures, MockServer, MockState};
 use vouch::runner::{RunOptions, SnapshotMode, Target};
 use vouch::scenario::{Scenario, load_dir};
+use vouch::spec::Catalog;
 use vouch::suite::TargetKind;
 
 use crate::support::catalog;
@@ -72,12 +73,53 @@ pub fn options(root: &Path) -> FidelityOptions {
             root: root.to_path_buf(),
         },
         latency_threshold_ms: 500.0,
+        score_text: false,
     }
 }
 
 /// Compares `scenarios` on the built-in mock and on `live`.
 pub async fn compare(root: &Path, scenarios: &[Scenario], live: &TargetKind) -> FidelityReport {
     vouch::fidelity::compare(&catalog(), scenarios, &mock_kind(), live, &options(root)).await
+}
+
+/// Compares with `options` and the specs of `catalog`.
+pub async fn compare_with(
+    catalog: &Arc<Catalog>,
+    scenarios: &[Scenario],
+    live: &TargetKind,
+    options: &FidelityOptions,
+) -> FidelityReport {
+    vouch::fidelity::compare(catalog, scenarios, &mock_kind(), live, options).await
+}
+
+/// The repository's spec files, with `file` (e.g. `zstack.yaml`) replaced by
+/// `text` written under `dir`: paths for `--spec`, in the built-in order.
+pub fn specs_with(dir: &TempDir, file: &str, text: &str) -> Vec<PathBuf> {
+    let specs = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
+    [
+        "rainbond.yaml",
+        "alaya-cci.yaml",
+        "huawei-apig.yaml",
+        "zstack.yaml",
+        "zadig.yaml",
+    ]
+    .iter()
+    .map(|name| {
+        if *name == file {
+            dir.write(&format!("specs/{name}"), text)
+        } else {
+            specs.join(name)
+        }
+    })
+    .collect()
+}
+
+/// A catalog of `paths`, which must load cleanly.
+pub fn catalog_of(paths: &[PathBuf]) -> Arc<Catalog> {
+    Arc::new(Catalog::load(paths).unwrap_or_else(|problems| {
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        panic!("invalid specs:\n{}", text.join("\n"))
+    }))
 }
 
 /// A fresh temporary directory, removed when dropped.
@@ -106,7 +148,12 @@ impl TempDir {
 
     /// Every scenario under the directory, checked against the built-in catalog.
     pub fn scenarios(&self) -> Vec<Scenario> {
-        load_dir(&self.0, &catalog(), &Default::default()).unwrap_or_else(|errors| {
+        self.scenarios_of(&catalog())
+    }
+
+    /// Every scenario under the directory, checked against `catalog`.
+    pub fn scenarios_of(&self, catalog: &Catalog) -> Vec<Scenario> {
+        load_dir(&self.0, catalog, &Default::default()).unwrap_or_else(|errors| {
             let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
             panic!("invalid scenarios:\n{}", text.join("\n"))
         })
