@@ -142,7 +142,7 @@ struct InputArgs {
     /// A YAML file of variables.
     #[arg(long = "vars", value_name = "FILE")]
     vars_file: Option<PathBuf>,
-    /// Fixture file for the built-in mock.
+    /// Fixture file for the built-in mock (for `fidelity`: instead of mirroring the live target).
     #[arg(long, value_name = "FILE")]
     fixtures: Option<PathBuf>,
     /// Run scenarios tagged `destructive` against a live target.

@@ -99,10 +99,7 @@ pub fn text(item: &Value, key: &str) -> String {
 pub fn number(value: Option<&Value>) -> Value {
     match value {
         Some(Value::Number(n)) => Value::Number(n.clone()),
-        Some(Value::String(s)) => s
-            .trim()
-            .parse::<u64>()
-            .map_or(Value::Null, Value::from),
+        Some(Value::String(s)) => s.trim().parse::<u64>().map_or(Value::Null, Value::from),
         _ => Value::Null,
     }
 }
