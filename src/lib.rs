@@ -6,8 +6,9 @@
 //! a catalog's specs for the mistakes that would make a contract untrustworthy;
 //! [`mock`] serves a catalog as a stateful, vendor-faithful mock; [`check`]
 //! holds the contract checks every response goes through; [`fidelity`]
-//! compares the mock's answers with a live service's, and [`record`] turns
-//! live traffic into scenarios.
+//! compares the mock's answers with a live service's, [`mirror`] reads a
+//! live service into fixtures so the mock starts from the same data, and
+//! [`record`] turns live traffic into scenarios.
 //!
 //! [`scenario`] parses scenario files once into typed steps; [`runner`]
 //! sends them and produces [`exchange::Exchange`]s, which [`check`] turns
@@ -24,6 +25,7 @@ pub mod fidelity;
 pub mod lint;
 pub mod logging;
 pub mod media_type;
+pub mod mirror;
 pub mod mock;
 pub mod query;
 pub mod record;

@@ -66,6 +66,9 @@ enum Command {
     Fidelity(FidelityArgs),
     /// Record traffic through a proxy to a live service; Ctrl-C writes it as a scenario file.
     Record(RecordArgs),
+    /// Fixtures files for the built-in mock.
+    #[command(subcommand)]
+    Fixtures(FixturesCommand),
     /// Serve the stateful mock of every loaded spec until Ctrl-C.
     Mock {
         /// Address to listen on.
@@ -84,6 +87,41 @@ enum Command {
         #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = parse_seconds)]
         shutdown_grace: f64,
     },
+}
+
+#[derive(Subcommand)]
+enum FixturesCommand {
+    /// Read a live target's resources that the variables name and write them as a fixtures file.
+    Pull(PullArgs),
+}
+
+#[derive(clap::Args)]
+struct PullArgs {
+    /// The live target: `URL` for every spec, or `SPEC=URL` (repeatable). Tokens come from
+    /// VOUCH_TOKEN and VOUCH_TOKEN_<SPEC>, never from arguments.
+    #[arg(
+        long = "base-url",
+        value_name = "URL",
+        env = "VOUCH_BASE_URL",
+        value_delimiter = ',',
+        required = true
+    )]
+    base_urls: Vec<String>,
+    /// Spec files (default: the built-in specs).
+    #[arg(long = "spec", value_name = "FILE")]
+    specs: Vec<PathBuf>,
+    /// Set a variable (repeatable); overrides `--vars`.
+    #[arg(long = "var", value_name = "K=V")]
+    vars: Vec<String>,
+    /// A YAML file of variables naming the resources to mirror.
+    #[arg(long = "vars", value_name = "FILE")]
+    vars_file: Option<PathBuf>,
+    /// The fixtures file to write.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Per-request timeout in seconds.
+    #[arg(long, default_value_t = 30.0)]
+    timeout: f64,
 }
 
 /// Exit code for findings.
@@ -108,7 +146,7 @@ struct InputArgs {
     /// A YAML file of variables.
     #[arg(long = "vars", value_name = "FILE")]
     vars_file: Option<PathBuf>,
-    /// Fixture file for the built-in mock.
+    /// Fixture file for the built-in mock (for `fidelity`: instead of mirroring the live target).
     #[arg(long, value_name = "FILE")]
     fixtures: Option<PathBuf>,
     /// Run scenarios tagged `destructive` against a live target.
@@ -197,6 +235,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run_scenarios(args),
         Command::Fidelity(args) => run_fidelity(args),
         Command::Record(args) => run_record(args),
+        Command::Fixtures(FixturesCommand::Pull(args)) => run_pull(args),
         Command::Coverage {
             paths,
             specs,
@@ -628,13 +667,105 @@ fn check_fidelity_args(args: &FidelityArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// The built-in mock and the live target of `vouch fidelity`.
+/// The built-in mock and the live target of `vouch fidelity`: the mock
+/// starts from `--fixtures`, else from the live target mirrored for the
+/// resources the variables name (the built-in fixtures for the rest).
 fn fidelity_targets(
     args: &FidelityArgs,
     catalog: &Catalog,
-) -> Result<(TargetKind, TargetKind), String> {
-    let live = TargetKind::live(catalog, &args.base_urls, args.inputs.allow_destructive)?;
-    Ok((mock_target(args.inputs.fixtures.as_ref())?, live))
+    vars: &Vars,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<(TargetKind, TargetKind), ExitCode> {
+    let live = TargetKind::live(catalog, &args.base_urls, args.inputs.allow_destructive)
+        .map_err(invalid)?;
+    if args.inputs.fixtures.is_some() {
+        return Ok((
+            mock_target(args.inputs.fixtures.as_ref()).map_err(invalid)?,
+            live,
+        ));
+    }
+    let TargetKind::Live { target, .. } = &live else {
+        return Err(invalid("the live target is not live"));
+    };
+    let timeout = std::time::Duration::from_secs_f64(args.inputs.timeout.max(0.001));
+    let mirrored = runtime
+        .block_on(vouch::mirror::mirror(catalog, target, vars, timeout))
+        .and_then(|m| {
+            say_mirrored(&m);
+            m.fixtures(&Fixtures::builtin().map_err(vouch::mirror::MirrorError::Unreadable)?)
+        })
+        .map_err(mirror_failed)?;
+    let mock = TargetKind::Mock {
+        fixtures: mirrored,
+        token: MockState::token_from_env(),
+    };
+    Ok((mock, live))
+}
+
+/// Which vendors were mirrored and which not, on stderr.
+fn say_mirrored(mirror: &vouch::mirror::Mirror) {
+    if !mirror.sections.is_empty() {
+        let names: Vec<&str> = mirror.sections.keys().map(String::as_str).collect();
+        eprintln!(
+            "mirrored from the live target: {} ({} read(s))",
+            names.join(", "),
+            mirror.reads
+        );
+    }
+    if !mirror.unnamed.is_empty() {
+        eprintln!(
+            "not mirrored, no variable names their resources: {}",
+            mirror.unnamed.join(", ")
+        );
+    }
+}
+
+/// A mirror that failed: 3 when the live target did not answer, else 2.
+fn mirror_failed(error: vouch::mirror::MirrorError) -> ExitCode {
+    eprintln!("error: {error}");
+    ExitCode::from(if error.unreachable() {
+        EXIT_UNREACHABLE
+    } else {
+        EXIT_INVALID
+    })
+}
+
+fn run_pull(args: PullArgs) -> ExitCode {
+    let inputs = load_catalog(&args.specs).and_then(|catalog| {
+        let vars = cli_vars(&args.vars, args.vars_file.as_ref())?;
+        let live = TargetKind::live(&catalog, &args.base_urls, false)?;
+        Ok((catalog, vars, live))
+    });
+    let (catalog, vars, TargetKind::Live { target, .. }) = (match inputs {
+        Ok(inputs) => inputs,
+        Err(e) => return invalid(e),
+    }) else {
+        return invalid("the live target is not live");
+    };
+    let runtime = match vouch::runtime::multi_thread() {
+        Ok(r) => r,
+        Err(e) => return invalid(format!("cannot start the async runtime: {e}")),
+    };
+    let timeout = std::time::Duration::from_secs_f64(args.timeout.max(0.001));
+    let mirror = match runtime.block_on(vouch::mirror::mirror(&catalog, &target, &vars, timeout)) {
+        Ok(m) => m,
+        Err(e) => return mirror_failed(e),
+    };
+    say_mirrored(&mirror);
+    if mirror.sections.is_empty() {
+        return invalid(
+            "the variables name no resource to mirror (see `vouch fixtures pull` in the README)",
+        );
+    }
+    let text = match mirror.file_text(&target.secrets()) {
+        Ok(text) => text,
+        Err(e) => return mirror_failed(e),
+    };
+    if let Err(e) = vouch::atomic_file::write(&args.out, &text) {
+        return invalid(format!("writing {}: {e}", args.out.display()));
+    }
+    println!("wrote {}", args.out.display());
+    ExitCode::SUCCESS
 }
 
 fn run_fidelity(args: FidelityArgs) -> ExitCode {
@@ -645,9 +776,13 @@ fn run_fidelity(args: FidelityArgs) -> ExitCode {
         Ok(inputs) => inputs,
         Err(code) => return code,
     };
-    let (mock, live) = match fidelity_targets(&args, &catalog) {
+    let runtime = match vouch::runtime::multi_thread() {
+        Ok(r) => r,
+        Err(e) => return invalid(format!("cannot start the async runtime: {e}")),
+    };
+    let (mock, live) = match fidelity_targets(&args, &catalog, &vars, &runtime) {
         Ok(targets) => targets,
-        Err(e) => return invalid(e),
+        Err(code) => return code,
     };
     let options = vouch::fidelity::FidelityOptions {
         run: RunOptions {
@@ -660,10 +795,6 @@ fn run_fidelity(args: FidelityArgs) -> ExitCode {
         },
         latency_threshold_ms: args.latency_threshold_ms,
         score_text: args.score_text,
-    };
-    let runtime = match vouch::runtime::multi_thread() {
-        Ok(r) => r,
-        Err(e) => return invalid(format!("cannot start the async runtime: {e}")),
     };
     let report = runtime.block_on(vouch::fidelity::compare(
         &catalog, &scenarios, &mock, &live, &options,

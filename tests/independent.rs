@@ -8,7 +8,9 @@
 //! against the fake through `tests/independent/<vendor>.vars.yaml`, as a
 //! team would against its staging service, and must pass; the same fake
 //! with one injected fault must make the run exit 1 with a finding on the
-//! operation the fault breaks.
+//! operation the fault breaks. `vouch fixtures pull` of a fake writes its
+//! data as fixtures, and `vouch fidelity`, which mirrors the fake into the
+//! mock first, compares like with like (`independent/mirror.rs`).
 
 #[path = "independent/alaya_cci.rs"]
 mod alaya_cci;
@@ -16,6 +18,8 @@ mod alaya_cci;
 mod harness;
 #[path = "independent/huawei_apig.rs"]
 mod huawei_apig;
+#[path = "independent/mirror.rs"]
+mod mirror;
 #[path = "independent/rainbond.rs"]
 mod rainbond;
 #[path = "independent/zstack.rs"]

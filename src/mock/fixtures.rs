@@ -7,6 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use serde_json::{Map, Value};
+
 use super::vendors;
 
 /// The built-in fixture file.
@@ -53,6 +55,27 @@ impl Fixtures {
         Ok(fixtures)
     }
 
+    /// These fixtures with each section of `sections` (a built-in vendor's
+    /// name and its section, as a file holds it) in place of their own,
+    /// checked like a file read from `origin`.
+    pub fn with_sections(
+        &self,
+        sections: &Map<String, Value>,
+        origin: &Path,
+    ) -> Result<Fixtures, String> {
+        let mut merged = match serde_saphyr::from_str::<Value>(&self.text) {
+            Ok(Value::Object(map)) => map,
+            _ => Map::new(),
+        };
+        merged.extend(sections.iter().map(|(k, v)| (k.clone(), v.clone())));
+        Fixtures::parse(&to_yaml(&Value::Object(merged)), origin)
+    }
+
+    /// The fixtures as a file holds them (what `vouch mock --fixtures` reads).
+    pub fn yaml(&self) -> &str {
+        &self.text
+    }
+
     /// The file's text.
     pub(super) fn text(&self) -> &str {
         &self.text
@@ -61,5 +84,131 @@ impl Fixtures {
     /// Where the text was read from (for error messages).
     pub(super) fn origin(&self) -> &Path {
         &self.origin
+    }
+}
+
+/// `value` as block YAML: mappings one key a line, a list of mappings one
+/// `-` item each, anything else (scalars, other lists) in JSON's flow form,
+/// which YAML reads as it is (strings double-quoted with JSON's escapes).
+pub fn to_yaml(value: &Value) -> String {
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            let mut out = String::new();
+            write_mapping(&mut out, map, 0);
+            out
+        }
+        other => format!("{}\n", flow(other)),
+    }
+}
+
+fn write_mapping(out: &mut String, map: &Map<String, Value>, indent: usize) {
+    for (key, value) in map {
+        out.push_str(&format!("{:indent$}{}:", "", yaml_key(key)));
+        write_value(out, value, indent + 2);
+    }
+}
+
+/// A value after its key (or its `-`): flow on the same line, or block below it.
+fn write_value(out: &mut String, value: &Value, indent: usize) {
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            out.push('\n');
+            write_mapping(out, map, indent);
+        }
+        Value::Array(items) if !items.is_empty() && items.iter().all(is_block_mapping) => {
+            out.push('\n');
+            for item in items {
+                let mut block = String::new();
+                write_mapping(
+                    &mut block,
+                    item.as_object().unwrap_or(&Map::new()),
+                    indent + 2,
+                );
+                let first = block.get(indent + 2..).unwrap_or_default();
+                out.push_str(&format!("{:indent$}- {first}", ""));
+            }
+        }
+        other => out.push_str(&format!(" {}\n", flow(other))),
+    }
+}
+
+fn is_block_mapping(value: &Value) -> bool {
+    value.as_object().is_some_and(|m| !m.is_empty())
+}
+
+fn flow(value: &Value) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// A key as it is when YAML reads it back as that string, else quoted.
+fn yaml_key(key: &str) -> String {
+    let plain = key.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && !matches!(
+            key.to_ascii_lowercase().as_str(),
+            "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "y" | "n"
+        );
+    if plain {
+        key.to_string()
+    } else {
+        flow(&Value::from(key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn yaml_reads_back_as_the_same_value() {
+        let value = json!({
+            "zstack": {"vips": [{"uuid": "a1", "usedPorts": {"TCP": ["80", "90-92"], "UDP": []}}]},
+            "odd keys": {"true": 1, "80": "x", "-a": null, "ok_key.1": {}},
+            "nested": [{"list": [{"deep": [1, {"two": 2}]}], "text": "line 1\nline \"2\": #x"}],
+            "empty": [],
+            "unicode": "查询成功",
+        });
+        let text = to_yaml(&value);
+        let back: Value = serde_saphyr::from_str(&text).expect(&text);
+        assert_eq!(back, value, "{text}");
+        assert!(
+            text.contains("zstack:\n  vips:\n    - uuid: \"a1\"\n      usedPorts:\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_mirrored_section_replaces_the_one_of_the_fixtures_and_is_checked() {
+        let base = Fixtures::builtin().unwrap();
+        let sections: Map<String, Value> =
+            [("zstack".to_string(), json!({"vips": [{"uuid": "f00"}]}))]
+                .into_iter()
+                .collect();
+        let mirrored = base
+            .with_sections(&sections, Path::new("(mirrored)"))
+            .unwrap();
+        let back: Value = serde_saphyr::from_str(mirrored.yaml()).unwrap();
+        assert_eq!(back["zstack"], json!({"vips": [{"uuid": "f00"}]}));
+        assert_eq!(
+            back["rainbond"]["teams"][0]["tenant_name"],
+            json!("dev-team"),
+            "the other sections stay"
+        );
+        let wrong: Map<String, Value> = [(
+            "zstack".to_string(),
+            json!({"vips": [{"uuid": "f00", "colour": 1}]}),
+        )]
+        .into_iter()
+        .collect();
+        let refused = base
+            .with_sections(&wrong, Path::new("(mirrored)"))
+            .unwrap_err();
+        assert!(
+            refused.starts_with("(mirrored):") && refused.contains("colour"),
+            "{refused}"
+        );
     }
 }

@@ -460,3 +460,44 @@ pub(crate) fn render_str(text: &str, vars: &Vars) -> Result<String, String> {
         )
     })
 }
+
+/// Sends `operation` with `params` (its path and query parameters by name)
+/// to `target` with the target's credential, as a step would but unchecked:
+/// how a live service is read to mirror it. `Err` says why no answer came.
+pub async fn send_operation(
+    client: &reqwest::Client,
+    catalog: &Catalog,
+    target: &Target,
+    operation: &str,
+    params: serde_json::Map<String, Value>,
+) -> Result<Exchange, String> {
+    let (spec, op) = catalog
+        .operation(operation)
+        .ok_or_else(|| format!("unknown operation `{operation}`"))?;
+    let base = target
+        .base_url(Some(&spec.name))
+        .ok_or_else(|| format!("no base URL for spec `{}`", spec.name))?;
+    let step = Step {
+        name: None,
+        operation: Some(operation.to_string()),
+        method: None,
+        path: None,
+        params,
+        query: serde_json::Map::new(),
+        headers: serde_json::Map::new(),
+        auth: true,
+        body: None,
+        expect: Default::default(),
+        capture: Vec::new(),
+        snapshot: Default::default(),
+        source: None,
+        location: crate::scenario::Location {
+            file: PathBuf::new(),
+            line: 0,
+            column: 0,
+        },
+    };
+    let request = http::build(catalog, &step, &Vars::new())?;
+    let credential = op.security.first().zip(target.token(&spec.name));
+    http::send(client, base, &request, credential, 2, &target.secrets()).await
+}

@@ -12,7 +12,8 @@ use axum::http::Method;
 use rstest::rstest;
 use serde_json::{Value, json};
 
-use crate::harness::{Call, Reply, Vendor, assert_fault_caught, assert_suite_passes};
+use crate::harness::{Call, Fake, Reply, Vendor, assert_fault_caught, assert_suite_passes};
+use crate::mirror::{fake_and_mock_answers, pull};
 
 const SUITE: &str = "alaya-cci";
 const SPEC: &str = "alaya-cci";
@@ -200,4 +201,44 @@ fn alaya_cci_suite_passes_against_an_independent_platform() {
 #[case::status_as_string(Fault::StatusAsString, "alaya-cci.listOpenPorts")]
 fn alaya_cci_fault_fails_the_suite(#[case] fault: Fault, #[case] operation: &str) {
     assert_fault_caught(SUITE, SPEC, AlayaCci::new(fault), API_KEY, operation);
+}
+
+#[test]
+fn alaya_cci_fixtures_pull_writes_the_fakes_instance_and_the_mock_lists_it_alike() {
+    // Arrange
+    let fake = Fake::start(AlayaCci::new(Fault::None));
+    let seed: Value = serde_json::from_str(include_str!("alaya-cci.json")).expect("seed JSON");
+    let instance = &seed["instances"][0];
+    let as_fixtures = |ports: &Value| -> Vec<Value> {
+        let ports = ports.as_array().expect("ports");
+        ports
+            .iter()
+            .map(|p| json!({"port": p["port"], "externalPort": p["externalPort"], "protocol": p["protocol"]}))
+            .collect()
+    };
+
+    // Act
+    let pulled = pull(SUITE, SPEC, &fake, API_KEY, &[]);
+
+    // Assert
+    assert_eq!(pulled.cli.code, 0, "{}", pulled.shown());
+    assert_eq!(
+        pulled.fixtures["alaya-cci"],
+        json!({"instances": [{
+            "id": instance["id"],
+            "externalHost": instance["externalHost"],
+            "systemPorts": as_fixtures(&instance["ports"]),
+            "customPorts": as_fixtures(&instance["customPorts"]),
+        }]}),
+        "{}",
+        pulled.shown()
+    );
+    let path = format!(
+        "/v1/cci/instance/{}/open-port/list",
+        instance["id"].as_str().unwrap()
+    );
+    let bearer = format!("Bearer {API_KEY}");
+    let (live, mocked) =
+        fake_and_mock_answers(&pulled, &fake, API_KEY, &path, ("authorization", &bearer));
+    assert_eq!(mocked["data"], live["data"]);
 }

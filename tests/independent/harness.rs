@@ -191,37 +191,42 @@ pub struct Run {
     report: Value,
 }
 
-/// Runs the real CLI on `scenarios/<suite>` against `url` as the target of
-/// `spec`, with the vendor's vars file and `token` in `VOUCH_TOKEN_<SPEC>`.
-pub fn vouch_run(suite: &str, spec: &str, url: &str, token: &str) -> Run {
+/// A fresh folder for one CLI run's files, under the target's temporary folder.
+pub fn run_dir(kind: &str) -> PathBuf {
     static RUNS: AtomicUsize = AtomicUsize::new(0);
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "independent-{}-{}",
+        "independent-{kind}-{}-{}",
         std::process::id(),
         RUNS.fetch_add(1, Ordering::Relaxed)
     ));
     std::fs::create_dir_all(&dir).expect("a temporary directory");
-    let report = dir.join("report.json");
-    let stdout = dir.join("stdout.txt");
-    let stderr = dir.join("stderr.txt");
-    let vars: PathBuf = root
+    dir
+}
+
+/// The vars file that points `suite` at its fake's data.
+pub fn vars_file(suite: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests")
         .join("independent")
-        .join(format!("{suite}.vars.yaml"));
+        .join(format!("{suite}.vars.yaml"))
+}
+
+/// One run of the real CLI with `args`, finished: its exit code, stdout and stderr.
+pub struct Cli {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the real CLI with `args` from the crate's root in `dir`, with
+/// `token` in `VOUCH_TOKEN_<SPEC>` and nothing else of the caller's `VOUCH_`
+/// environment, bounded by [`RUN_DEADLINE`].
+pub fn vouch(args: &[String], spec: &str, token: &str, dir: &Path) -> Cli {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let stdout = dir.join("stdout.txt");
+    let stderr = dir.join("stderr.txt");
     let mut command = Command::new(env!("CARGO_BIN_EXE_vouch"));
-    command
-        .current_dir(root)
-        .arg("run")
-        .arg(format!("scenarios/{suite}"))
-        .arg("--base-url")
-        .arg(format!("{spec}={url}"))
-        .arg("--vars")
-        .arg(&vars)
-        .arg("--allow-destructive")
-        .arg("--report")
-        .arg(format!("json={}", report.display()))
-        .args(["--timeout", "5"]);
+    command.current_dir(root).args(args);
     // Nothing from the caller's environment steers the run: no base URL, no other token.
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("VOUCH_") {
@@ -248,17 +253,47 @@ pub fn vouch_run(suite: &str, spec: &str, url: &str, token: &str) -> Run {
         if started.elapsed() > RUN_DEADLINE {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("vouch run scenarios/{suite} took more than {RUN_DEADLINE:?}");
+            panic!("vouch {} took more than {RUN_DEADLINE:?}", args.join(" "));
         }
         std::thread::sleep(Duration::from_millis(10));
     };
     let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
-    let (stdout, stderr, report_text) = (read(&stdout), read(&stderr), read(&report));
+    Cli {
+        code: status.code().unwrap_or(-1),
+        stdout: read(&stdout),
+        stderr: read(&stderr),
+    }
+}
+
+/// Runs the real CLI on `scenarios/<suite>` against `url` as the target of
+/// `spec`, with the vendor's vars file and `token` in `VOUCH_TOKEN_<SPEC>`.
+pub fn vouch_run(suite: &str, spec: &str, url: &str, token: &str) -> Run {
+    let dir = run_dir("run");
+    let report = dir.join("report.json");
+    let args: Vec<String> = vec![
+        "run".into(),
+        format!("scenarios/{suite}"),
+        "--base-url".into(),
+        format!("{spec}={url}"),
+        "--vars".into(),
+        vars_file(suite).display().to_string(),
+        "--allow-destructive".into(),
+        "--report".into(),
+        format!("json={}", report.display()),
+        "--timeout".into(),
+        "5".into(),
+    ];
+    let Cli {
+        code,
+        stdout,
+        stderr,
+    } = vouch(&args, spec, token, &dir);
+    let report_text = std::fs::read_to_string(&report).unwrap_or_default();
     let report = serde_json::from_str(&report_text)
         .unwrap_or_else(|e| panic!("no JSON report ({e}); stdout:\n{stdout}\nstderr:\n{stderr}"));
     let _ = std::fs::remove_dir_all(&dir);
     let run = Run {
-        code: status.code().unwrap_or(-1),
+        code,
         stdout,
         stderr,
         report_text,

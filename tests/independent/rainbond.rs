@@ -12,7 +12,8 @@ use axum::http::Method;
 use rstest::rstest;
 use serde_json::{Map, Value, json};
 
-use crate::harness::{Call, Reply, Vendor, assert_fault_caught, assert_suite_passes};
+use crate::harness::{Call, Fake, Reply, Vendor, assert_fault_caught, assert_suite_passes};
+use crate::mirror::{fake_and_mock_answers, pull};
 
 const SUITE: &str = "rainbond";
 const SPEC: &str = "rainbond";
@@ -569,4 +570,87 @@ fn rainbond_suite_passes_against_an_independent_console() {
 #[case::k8s_name_not_shared(Fault::K8sNameNotShared, "rainbond.listPorts")]
 fn rainbond_fault_fails_the_suite(#[case] fault: Fault, #[case] operation: &str) {
     assert_fault_caught(SUITE, SPEC, Rainbond::new(fault), ACCESS_KEY, operation);
+}
+
+#[test]
+fn rainbond_fixtures_pull_writes_the_fakes_components_and_the_mock_lists_them_alike() {
+    // Arrange
+    let fake = Fake::start(Rainbond::new(Fault::None));
+    let seed: Value = serde_json::from_str(include_str!("rainbond.json")).expect("seed JSON");
+    let fields = [
+        "container_port",
+        "lb_mapping_port",
+        "protocol",
+        "port_alias",
+        "is_inner_service",
+        "is_outer_service",
+    ];
+    let component = |id: &str| -> (i64, Value) {
+        let c = seed["components"]
+            .as_array()
+            .expect("components")
+            .iter()
+            .find(|c| c["id"] == id)
+            .expect("a component of the fake");
+        let ports: Vec<Value> = c["ports"]
+            .as_array()
+            .expect("ports")
+            .iter()
+            .map(|p| {
+                fields
+                    .iter()
+                    .map(|f| (f.to_string(), p[*f].clone()))
+                    .collect()
+            })
+            .collect();
+        (
+            c["app"].as_i64().expect("app"),
+            json!({"service_id": id, "k8s_service_name": c["k8s_service_name"], "ports": ports}),
+        )
+    };
+
+    // Act
+    let pulled = pull(SUITE, SPEC, &fake, ACCESS_KEY, &[]);
+
+    // Assert
+    assert_eq!(pulled.cli.code, 0, "{}", pulled.shown());
+    let team = &pulled.fixtures["rainbond"]["teams"][0];
+    assert_eq!(team["tenant_id"], seed["team"], "{}", pulled.shown());
+    let region = &team["regions"][0];
+    assert_eq!(region["region_name"], seed["region"]);
+    let mut mirrored: Vec<(i64, Value)> = Vec::new();
+    for app in region["apps"].as_array().expect("apps") {
+        for c in app["components"].as_array().expect("components") {
+            let mut c = c.clone();
+            c.as_object_mut()
+                .expect("a component")
+                .remove("service_alias");
+            mirrored.push((app["app_id"].as_i64().expect("app id"), c));
+        }
+    }
+    let named = [
+        "c3a1f29e60b84d7f9a2e5b7c1d0f4e88",
+        "c3a1f29e60b84d7f9a2e5b7c1d0f4e99",
+        "5b90e7d2c4a14f6e8d3b2a1c0f9e8d77",
+    ];
+    assert_eq!(
+        mirrored,
+        named.map(component).to_vec(),
+        "{}",
+        pulled.shown()
+    );
+    let path = format!(
+        "/openapi/v1/teams/{}/regions/{}/apps/301/services/{}/ports",
+        seed["team"].as_str().unwrap(),
+        seed["region"].as_str().unwrap(),
+        named[0]
+    );
+    let (live, mocked) = fake_and_mock_answers(
+        &pulled,
+        &fake,
+        ACCESS_KEY,
+        &path,
+        ("authorization", ACCESS_KEY),
+    );
+    assert_eq!(mocked["data"], live["data"]);
 }

@@ -24,6 +24,7 @@ use std::ops::RangeInclusive;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::mirror::{Reads, Vars, number, text, var};
 use super::{Serve, Vendor, header_carries};
 use crate::mock::reply::Reply;
 use crate::mock::request::{MockRequest, RequestProblem};
@@ -52,9 +53,13 @@ pub struct InstanceFixture {
     /// Ports the platform opened, open from the start and listed with the custom ones.
     #[serde(default)]
     pub system_ports: Vec<SystemPortFixture>,
+    /// Custom ports a user already opened (none unless set; a mirrored
+    /// instance has those of the live service).
+    #[serde(default)]
+    pub custom_ports: Vec<SystemPortFixture>,
 }
 
-/// A port the platform opened (ssh, jupyter, ...).
+/// A port the platform or a user opened (ssh, jupyter, ...).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SystemPortFixture {
@@ -116,20 +121,21 @@ impl State {
 
 impl Instance {
     fn new(fixture: &InstanceFixture) -> Instance {
-        let ports = fixture
-            .system_ports
-            .iter()
-            .map(|p| OpenPort {
-                protocol: p.protocol.clone(),
-                port: p.port.get(),
-                external_host: fixture.external_host.clone(),
-                external_port: p.external_port.get(),
-            })
-            .collect();
+        let open = |ports: &[SystemPortFixture]| {
+            ports
+                .iter()
+                .map(|p| OpenPort {
+                    protocol: p.protocol.clone(),
+                    port: p.port.get(),
+                    external_host: fixture.external_host.clone(),
+                    external_port: p.external_port.get(),
+                })
+                .collect()
+        };
         Instance {
             external_host: fixture.external_host.clone(),
-            ports,
-            custom_ports: Vec::new(),
+            ports: open(&fixture.system_ports),
+            custom_ports: open(&fixture.custom_ports),
         }
     }
 
@@ -203,6 +209,32 @@ impl Vendor for AlayaCci {
 
     fn error(&self, status: u16, message: &str) -> Reply {
         envelope(status, message, json!({}))
+    }
+
+    /// The instance `instance` with the system and custom ports the live
+    /// list shows, reached on the external host of its first port.
+    fn mirror(&self, vars: &Vars, reads: &mut Reads) -> Option<Value> {
+        let id = var(vars, "instance")?;
+        let list = reads.get("alaya-cci.listOpenPorts", &[("id", id.as_str())])?;
+        let listed = |key: &str| {
+            list.pointer(&format!("/data/{key}"))
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let (system, custom) = (listed("ports"), listed("customPorts"));
+        let host = system
+            .iter()
+            .chain(&custom)
+            .next()
+            .map(|p| text(p, "externalHost"));
+        let fixture = |p: &Value| json!({"port": number(p.get("port")), "externalPort": number(p.get("externalPort")), "protocol": p.get("protocol")});
+        Some(json!({"instances": [{
+            "id": id,
+            "externalHost": host.unwrap_or_default(),
+            "systemPorts": system.iter().map(fixture).collect::<Vec<_>>(),
+            "customPorts": custom.iter().map(fixture).collect::<Vec<_>>(),
+        }]}))
     }
 }
 
@@ -318,6 +350,7 @@ mod tests {
                 external_port,
                 protocol: None,
             }],
+            custom_ports: Vec::new(),
         }
     }
 

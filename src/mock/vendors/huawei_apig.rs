@@ -24,6 +24,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::mirror::{Reads, Vars, all, number, text, var};
 use super::{Answer, Serve, Vendor, header_carries};
 use crate::mock::random;
 use crate::mock::reply::Reply;
@@ -377,5 +378,72 @@ impl Vendor for HuaweiApig {
 
     fn error(&self, status: u16, message: &str) -> Reply {
         apig_error(status, code_for(status), message)
+    }
+
+    /// The project `project` and its gateway `gateway`, with every custom
+    /// inbound port the live list shows (in its order) and the domains bound
+    /// to each.
+    fn mirror(&self, vars: &Vars, reads: &mut Reads) -> Option<Value> {
+        let (project, gateway) = (var(vars, "project")?, var(vars, "gateway")?);
+        let path = [
+            ("project_id", project.as_str()),
+            ("instance_id", gateway.as_str()),
+        ];
+        let ports = all_pages(
+            reads,
+            "huawei-apig.listIngressPorts",
+            &path,
+            "ingress_port_infos",
+        )?;
+        let ports = all(ports.iter().map(|port| {
+            let id = text(port, "ingress_port_id");
+            let of_port = [path[0], path[1], ("ingress_port_id", id.as_str())];
+            let domains = all_pages(
+                reads,
+                "huawei-apig.listIngressPortDomains",
+                &of_port,
+                "domain_infos",
+            )?;
+            let domains: Vec<Value> = domains
+                .iter()
+                .map(|d| json!({"group_id": text(d, "group_id"), "group_name": text(d, "group_name"), "domain_name": text(d, "domain_name")}))
+                .collect();
+            Some(json!({
+                "ingress_port_id": id,
+                "protocol": text(port, "protocol"),
+                "ingress_port": number(port.get("ingress_port")),
+                "status": text(port, "status"),
+                "domains": domains,
+            }))
+        }))?;
+        Some(json!({
+            "project_id": project,
+            "instances": [{"instance_id": gateway, "ingress_ports": ports}],
+        }))
+    }
+}
+
+/// Every item under `key` of a paged list (`offset`, `limit`, `total`), page
+/// after page of the largest size, or `None` while a page is not read yet.
+fn all_pages(
+    reads: &mut Reads,
+    operation: &str,
+    path: &[(&str, &str)],
+    key: &str,
+) -> Option<Vec<Value>> {
+    let mut items: Vec<Value> = Vec::new();
+    loop {
+        let (offset, limit) = (items.len().to_string(), MAX_LIMIT.to_string());
+        let mut params = path.to_vec();
+        params.extend([("offset", offset.as_str()), ("limit", limit.as_str())]);
+        let page = reads.get(operation, &params)?;
+        let listed = page.get(key).and_then(Value::as_array).cloned();
+        let listed = listed.unwrap_or_default();
+        let total = page.get("total").and_then(Value::as_u64).unwrap_or(0);
+        let done = listed.is_empty();
+        items.extend(listed);
+        if done || items.len() as u64 >= total {
+            return Some(items);
+        }
     }
 }

@@ -13,6 +13,7 @@
 
 pub mod alaya_cci;
 pub mod huawei_apig;
+pub mod mirror;
 pub mod rainbond;
 pub mod zadig;
 pub mod zstack;
@@ -78,6 +79,15 @@ pub trait Vendor: Send + Sync + 'static {
 
     /// The vendor's error envelope for `status` (fault injection, unserved operations).
     fn error(&self, status: u16, message: &str) -> Reply;
+
+    /// Its fixtures section mirroring a live service, as a fixtures file
+    /// would hold it: built from the live answers to its spec's read
+    /// operations for the resources `vars` name (see [`mirror`]). `None` when
+    /// the variables name none of its resources (the default: nothing to
+    /// mirror). What it reads and does not have yet it asks `reads` for.
+    fn mirror(&self, _vars: &mirror::Vars, _reads: &mut mirror::Reads) -> Option<Value> {
+        None
+    }
 }
 
 /// A vendor bound to its fixtures and its state: what the core calls.
@@ -199,6 +209,8 @@ trait Builtin: Sync {
     /// Bound to its section of `text` (empty when the section does not read:
     /// loading the fixtures checked it already).
     fn bind(&self, name: &str, text: &str, origin: &Path) -> Arc<dyn Handler>;
+    /// See [`Vendor::mirror`].
+    fn mirror(&self, vars: &mirror::Vars, reads: &mut mirror::Reads) -> Option<Value>;
 }
 
 impl<V: Vendor + Copy> Builtin for V {
@@ -214,6 +226,10 @@ impl<V: Vendor + Copy> Builtin for V {
             },
         );
         Arc::new(Bound::new(name, *self, fixtures))
+    }
+
+    fn mirror(&self, vars: &mirror::Vars, reads: &mut mirror::Reads) -> Option<Value> {
+        Vendor::mirror(self, vars, reads)
     }
 }
 
@@ -243,6 +259,14 @@ pub fn check_fixtures(text: &str, origin: &Path) -> Result<(), String> {
 pub fn bind(name: &str, text: &str, origin: &Path) -> Option<Arc<dyn Handler>> {
     let (name, vendor) = BUILTIN.iter().find(|(n, _)| *n == name)?;
     Some(vendor.bind(name, text, origin))
+}
+
+/// The fixtures section of the built-in vendor `name` mirroring a live
+/// service (see [`Vendor::mirror`]); `None` when no built-in vendor has that
+/// name or the variables name none of its resources.
+pub fn mirror_section(name: &str, vars: &mirror::Vars, reads: &mut mirror::Reads) -> Option<Value> {
+    let (_, vendor) = BUILTIN.iter().find(|(n, _)| *n == name)?;
+    vendor.mirror(vars, reads)
 }
 
 /// `Authorization`-style check shared by the vendors: the header `name`

@@ -30,13 +30,14 @@ mod ports;
 
 pub use model::{Fixtures, State};
 
+use super::mirror::{Reads, Vars, all, number, text, var};
 use super::{Serve, Vendor, header_carries};
 use crate::mock::reply::Reply;
 use crate::mock::request::{MockRequest, RequestProblem};
 use envelope::{
     NON_FIELD_ERRORS, NOT_FOUND, authentication_failed, drf_error, failure, validation_error,
 };
-use serde_json::Value;
+use serde_json::{Map, Value, json};
 
 /// Every console OpenAPI path starts here.
 const PREFIX: &str = "/openapi/v1/";
@@ -113,6 +114,105 @@ impl Vendor for Rainbond {
             _ => failure(status, message, message),
         }
     }
+
+    /// The team `team` and its region `region`, with each component the
+    /// variables name in its app ([`MIRRORED_COMPONENTS`]) and the ports
+    /// the live list shows for it. The list shows no service alias: the
+    /// component `component` takes the one `alias_prefix` spells (upper-cased,
+    /// `-` as `_`), the others their id, which the paths accept alike.
+    fn mirror(&self, vars: &Vars, reads: &mut Reads) -> Option<Value> {
+        let (team, region) = (var(vars, "team")?, var(vars, "region")?);
+        let named: Vec<(String, String, &str)> = MIRRORED_COMPONENTS
+            .iter()
+            .filter_map(|(component, app)| {
+                Some((var(vars, app)?, var(vars, component)?, *component))
+            })
+            .collect();
+        if named.is_empty() {
+            return None;
+        }
+        let listed = all(named.iter().map(|(app, id, _)| {
+            let path = [
+                ("team_id", team.as_str()),
+                ("region_name", region.as_str()),
+                ("app_id", app.as_str()),
+                ("service_id", id.as_str()),
+            ];
+            reads.get("rainbond.listPorts", &path)
+        }))?;
+        let mut apps: Vec<(String, Vec<Value>)> = Vec::new();
+        for ((app, id, role), list) in named.iter().zip(&listed) {
+            if apps
+                .iter()
+                .any(|(_, components)| components.iter().any(|c| c["service_id"] == id.as_str()))
+            {
+                continue;
+            }
+            let alias = match (*role, var(vars, "alias_prefix")) {
+                ("component", Some(prefix)) => prefix.to_lowercase().replace('_', "-"),
+                _ => id.clone(),
+            };
+            let component = mirrored_component(id, &alias, list);
+            match apps.iter_mut().find(|(a, _)| a == app) {
+                Some((_, components)) => components.push(component),
+                None => apps.push((app.clone(), vec![component])),
+            }
+        }
+        let apps: Vec<Value> = apps
+            .into_iter()
+            .map(|(app, components)| json!({"app_id": number(Some(&json!(app))), "components": components}))
+            .collect();
+        Some(json!({"teams": [{
+            "tenant_id": team,
+            "tenant_name": team,
+            "regions": [{"region_name": region, "apps": apps}],
+        }]}))
+    }
+}
+
+/// The variables of the Rainbond scenarios that name an existing component,
+/// each with the variable naming its app.
+const MIRRORED_COMPONENTS: &[(&str, &str)] = &[
+    ("component", "app"),
+    ("aliasless_component", "app"),
+    ("foreign_component", "other_app"),
+];
+
+/// A component fixture from the live list of its ports (`data.list`, or a
+/// bare array), each port with the fields the list shows.
+fn mirrored_component(id: &str, alias: &str, list: &Value) -> Value {
+    let ports = list
+        .pointer("/data/list")
+        .or(Some(list))
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let k8s_name = ports.first().map(|p| text(p, "k8s_service_name"));
+    let ports: Vec<Value> = ports
+        .iter()
+        .map(|p| {
+            let numbers = ["container_port", "lb_mapping_port"].map(|k| (k, number(p.get(k))));
+            let others = [
+                "protocol",
+                "port_alias",
+                "is_inner_service",
+                "is_outer_service",
+            ]
+            .map(|k| (k, p.get(k).cloned().unwrap_or_default()));
+            let port: Map<String, Value> = numbers
+                .into_iter()
+                .chain(others)
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
+            Value::Object(port)
+        })
+        .collect();
+    let mut component = json!({"service_id": id, "service_alias": alias, "ports": ports});
+    if let Some(name) = k8s_name.filter(|n| !n.is_empty()) {
+        component["k8s_service_name"] = json!(name);
+    }
+    component
 }
 
 /// The body fields the operation requires (what DRF reports for an empty body).

@@ -19,8 +19,9 @@ use std::fmt;
 
 use percent_encoding::percent_decode_str;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{Value, json};
 
+use super::mirror::{Reads, Vars, all, vars_named};
 use super::{Answer, Serve, Vendor};
 use crate::mock::reply::Reply;
 use crate::mock::request::{MockRequest, RequestProblem};
@@ -229,6 +230,64 @@ impl Vendor for ZStack {
             _ => Reply::text(status, message),
         }
     }
+
+    /// The VIPs the variables `vip` and `idle_vip` name, with the used ports
+    /// the live service lists for each protocol (in its order, consecutive
+    /// ports joined into ranges).
+    fn mirror(&self, vars: &Vars, reads: &mut Reads) -> Option<Value> {
+        let uuids = vars_named(vars, MIRRORED_VIPS);
+        if uuids.is_empty() {
+            return None;
+        }
+        let vips = all(uuids.iter().map(|uuid| mirror_vip(uuid, reads)))?;
+        Some(json!({ "vips": vips }))
+    }
+}
+
+/// The variables of the ZStack scenarios that name an existing VIP.
+const MIRRORED_VIPS: &[&str] = &["vip", "idle_vip"];
+
+/// One VIP as a fixture, from its live used ports per protocol.
+fn mirror_vip(uuid: &str, reads: &mut Reads) -> Option<Value> {
+    let answers = all(PROTOCOLS.map(|protocol| {
+        reads.get(
+            "zstack.getVipUsedPorts",
+            &[("uuid", uuid), ("protocol", protocol)],
+        )
+    }))?;
+    let mut used_ports = serde_json::Map::new();
+    for (protocol, answer) in PROTOCOLS.iter().zip(&answers) {
+        let listed = answer
+            .pointer("/inventories/0/usedPorts")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        used_ports.insert(protocol.to_string(), json!(joined_ranges(listed)));
+    }
+    Some(json!({"uuid": uuid, "usedPorts": used_ports}))
+}
+
+/// Listed ports (`"80"`, or a range or number where a service lists one) as
+/// fixture ranges in the listed order, a run of consecutive ports as one range.
+fn joined_ranges(listed: &[Value]) -> Vec<String> {
+    let mut ranges: Vec<PortRange> = Vec::new();
+    for item in listed {
+        let raw = match item {
+            Value::Number(n) => n.as_u64().map(RawRange::Port),
+            Value::String(s) => Some(RawRange::Text(s.clone())),
+            _ => None,
+        };
+        let Some(range) = raw.and_then(|r| PortRange::try_from(r).ok()) else {
+            continue;
+        };
+        match ranges.last_mut() {
+            Some(last) if u32::from(last.last) + 1 == u32::from(range.first) => {
+                last.last = range.last
+            }
+            _ => ranges.push(range),
+        }
+    }
+    ranges.into_iter().map(String::from).collect()
 }
 
 /// `GetVipUsedPorts`: the used ports of one VIP for one protocol.
@@ -338,6 +397,15 @@ mod tests {
             assert!(range(bad).is_err(), "{bad} was accepted");
         }
         assert!(PortRange::try_from(RawRange::Port(u64::MAX)).is_err());
+    }
+
+    #[test]
+    fn listed_ports_join_into_ranges_in_their_order() {
+        let listed = json!(["8443", "9100", "9101", "9102", "443", 444, "5000-5001", "x"]);
+        assert_eq!(
+            joined_ranges(listed.as_array().unwrap()),
+            ["8443", "9100-9102", "443-444", "5000-5001"]
+        );
     }
 
     #[test]
