@@ -230,17 +230,7 @@ pub async fn run_scenario(
     let started = Instant::now();
     let client = http::client(options.timeout);
     let secrets = target.secrets();
-    let mut vars: Vars = Vars::new();
-    vars.insert("run_id".into(), Value::String(options.run_id.clone()));
-    for (name, value) in &scenario.variables {
-        let value = options
-            .vars
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| render(value, &vars).unwrap_or_else(|_| value.clone()));
-        vars.insert(name.clone(), value);
-    }
-    vars.extend(options.vars.clone());
+    let mut vars = initial_vars(scenario, options);
     let id = scenario.id(&options.root);
     let mut steps = Vec::new();
     let mut failed = false;
@@ -290,6 +280,26 @@ pub async fn run_scenario(
         steps,
         duration_ms: started.elapsed().as_secs_f64() * 1000.0,
     }
+}
+
+/// `run_id`, then each default of the scenario in order (a command-line
+/// value replacing it), then the other command-line values. Each value's
+/// placeholders are filled from those before it, so a vars file may say
+/// `new_env: "staging-{{run_id}}"`; a placeholder that cannot be filled
+/// stays as written.
+fn initial_vars(scenario: &Scenario, options: &RunOptions) -> Vars {
+    let mut vars = Vars::new();
+    vars.insert("run_id".into(), Value::String(options.run_id.clone()));
+    let given = options
+        .vars
+        .iter()
+        .filter(|(name, _)| !scenario.variables.contains_key(*name));
+    for (name, value) in scenario.variables.iter().chain(given) {
+        let value = options.vars.get(name).unwrap_or(value);
+        let rendered = render(value, &vars).unwrap_or_else(|_| value.clone());
+        vars.insert(name.clone(), rendered);
+    }
+    vars
 }
 
 struct StepContext<'a> {
