@@ -18,5 +18,7 @@ mod harness;
 mod huawei_apig;
 #[path = "independent/rainbond.rs"]
 mod rainbond;
+#[path = "independent/zadig.rs"]
+mod zadig;
 #[path = "independent/zstack.rs"]
 mod zstack;
