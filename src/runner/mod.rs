@@ -470,3 +470,49 @@ pub(crate) fn render_str(text: &str, vars: &Vars) -> Result<String, String> {
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn values_from_a_vars_file_may_use_run_id_and_the_defaults_before_them() {
+        let catalog = Catalog::builtin().expect("built-in specs");
+        let text = concat!(
+            "name: t\n",
+            "variables: {port: 80, alias: \"A{{port}}\", vip: v}\n",
+            "steps:\n",
+            "  - operation: zstack.getVipUsedPorts\n",
+            "    params: {uuid: \"{{vip}}-{{alias}}-{{env}}\", protocol: TCP}\n",
+        );
+        let scenario = crate::scenario::parse_scenario(
+            Path::new("s.yaml"),
+            text,
+            &catalog,
+            &BTreeSet::from(["env".to_string()]),
+        )
+        .expect("valid");
+        let options = RunOptions {
+            timeout: Duration::from_secs(1),
+            retries: 0,
+            vars: [
+                ("port".to_string(), json!(8080)),
+                ("env".to_string(), json!("staging-{{run_id}}")),
+            ]
+            .into_iter()
+            .collect(),
+            run_id: "r1".into(),
+            snapshots: SnapshotMode::Off,
+            root: PathBuf::new(),
+        };
+        let vars = initial_vars(&scenario, &options);
+        assert_eq!(vars["port"], json!(8080));
+        assert_eq!(vars["alias"], json!("A8080"));
+        assert_eq!(vars["env"], json!("staging-r1"));
+    }
+}
