@@ -293,8 +293,9 @@ pub fn parse_scenario(
 }
 
 /// Parses and checks one scenario whose folder may declare its variables
-/// (`declarations`): then it uses only declared variables, redefines none
-/// of them, and each it uses has a default or is given on the command line.
+/// (`declarations`): then it uses only declared variables (and its own
+/// captures) and redefines none of them; [`check_values`] checks, once the
+/// command line is known, that each has a value.
 pub fn parse_declared(
     file: &Path,
     text: &str,
