@@ -15,6 +15,7 @@
 //! into findings and [`report`] shows. The leaves below everything, which
 //! import nothing of vouch (or only each other): [`exchange`],
 //! [`media_type`], [`redact`], [`atomic_file`], [`runtime`] and [`query`].
+//! [`vars`] lists the variables a set of scenarios needs.
 //! No module imports one that imports it back (`tests/module_graph.rs`).
 
 pub mod atomic_file;
@@ -36,3 +37,4 @@ pub mod runtime;
 pub mod scenario;
 pub mod spec;
 pub mod suite;
+pub mod vars;

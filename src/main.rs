@@ -69,6 +69,20 @@ enum Command {
     /// Fixtures files for the built-in mock.
     #[command(subcommand)]
     Fixtures(FixturesCommand),
+    /// List the variables scenarios need (name, role, default, users), or write a vars file for a target.
+    Vars {
+        /// Scenario files or directories (default: scenarios/).
+        paths: Vec<PathBuf>,
+        /// Spec files (default: the built-in specs).
+        #[arg(long = "spec", value_name = "FILE")]
+        specs: Vec<PathBuf>,
+        /// Write a vars file (each variable, its role as a comment, its default) instead of the table.
+        #[arg(long, value_name = "FILE")]
+        template: Option<PathBuf>,
+        /// Overwrite the --template file if it exists.
+        #[arg(long, requires = "template")]
+        force: bool,
+    },
     /// Serve the stateful mock of every loaded spec until Ctrl-C.
     Mock {
         /// Address to listen on.
@@ -248,6 +262,12 @@ fn main() -> ExitCode {
             table,
             scenarios,
         } => run_lint(specs, allow_missing_seed, table, scenarios),
+        Command::Vars {
+            paths,
+            specs,
+            template,
+            force,
+        } => run_vars(&paths, &specs, template.as_deref(), force),
     }
 }
 
@@ -475,6 +495,15 @@ fn load_inputs(
         eprintln!("{e}");
         ExitCode::from(EXIT_INVALID)
     })?;
+    let unset: Vec<String> = scenarios
+        .iter()
+        .flat_map(|s| vouch::scenario::check_values(s, &names))
+        .map(|e| e.to_string())
+        .collect();
+    if !unset.is_empty() {
+        eprintln!("{}", unset.join("\n\n"));
+        return Err(ExitCode::from(EXIT_INVALID));
+    }
     Ok((std::sync::Arc::new(catalog), vars, scenarios))
 }
 
@@ -586,6 +615,39 @@ fn run_coverage(
         return ExitCode::from(EXIT_FINDINGS);
     }
     ExitCode::SUCCESS
+}
+
+fn run_vars(
+    paths: &[PathBuf],
+    specs: &[PathBuf],
+    template: Option<&std::path::Path>,
+    force: bool,
+) -> ExitCode {
+    let catalog = match load_catalog(specs) {
+        Ok(c) => c,
+        Err(e) => return invalid(e),
+    };
+    let scenarios = match load_scenarios(paths, &catalog, &Default::default()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(EXIT_INVALID);
+        }
+    };
+    let needs = vouch::vars::needs(&scenarios, &scenarios_root(paths));
+    let Some(path) = template else {
+        print!("{}", vouch::vars::table(&needs));
+        return ExitCode::SUCCESS;
+    };
+    let written = vouch::vars::template(&needs)
+        .and_then(|text| vouch::vars::write_template(path, &text, force));
+    match written {
+        Ok(()) => {
+            println!("wrote {} variable(s) to {}", needs.len(), path.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => invalid(e),
+    }
 }
 
 #[derive(clap::Args)]

@@ -22,5 +22,7 @@ mod huawei_apig;
 mod mirror;
 #[path = "independent/rainbond.rs"]
 mod rainbond;
+#[path = "independent/zadig.rs"]
+mod zadig;
 #[path = "independent/zstack.rs"]
 mod zstack;

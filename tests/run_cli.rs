@@ -216,11 +216,13 @@ fn scenario_in_temp(name: &str) -> (PathBuf, PathBuf) {
     let dir = temp_dir(name);
     let scenarios = dir.join("scenarios/zstack");
     std::fs::create_dir_all(&scenarios).unwrap();
-    std::fs::copy(
-        root().join("scenarios/zstack/used-ports.yaml"),
-        scenarios.join("used-ports.yaml"),
-    )
-    .unwrap();
+    for file in ["used-ports.yaml", "vars.yaml"] {
+        std::fs::copy(
+            root().join("scenarios/zstack").join(file),
+            scenarios.join(file),
+        )
+        .unwrap();
+    }
     (dir.clone(), dir.join("snaps"))
 }
 

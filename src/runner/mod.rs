@@ -230,17 +230,7 @@ pub async fn run_scenario(
     let started = Instant::now();
     let client = http::client(options.timeout);
     let secrets = target.secrets();
-    let mut vars: Vars = Vars::new();
-    vars.insert("run_id".into(), Value::String(options.run_id.clone()));
-    for (name, value) in &scenario.variables {
-        let value = options
-            .vars
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| render(value, &vars).unwrap_or_else(|_| value.clone()));
-        vars.insert(name.clone(), value);
-    }
-    vars.extend(options.vars.clone());
+    let mut vars = initial_vars(scenario, options);
     let id = scenario.id(&options.root);
     let mut steps = Vec::new();
     let mut failed = false;
@@ -290,6 +280,26 @@ pub async fn run_scenario(
         steps,
         duration_ms: started.elapsed().as_secs_f64() * 1000.0,
     }
+}
+
+/// `run_id`, then each default of the scenario in order (a command-line
+/// value replacing it), then the other command-line values. Each value's
+/// placeholders are filled from those before it, so a vars file may say
+/// `new_env: "staging-{{run_id}}"`; a placeholder that cannot be filled
+/// stays as written.
+fn initial_vars(scenario: &Scenario, options: &RunOptions) -> Vars {
+    let mut vars = Vars::new();
+    vars.insert("run_id".into(), Value::String(options.run_id.clone()));
+    let given = options
+        .vars
+        .iter()
+        .filter(|(name, _)| !scenario.variables.contains_key(*name));
+    for (name, value) in scenario.variables.iter().chain(given) {
+        let value = options.vars.get(name).unwrap_or(value);
+        let rendered = render(value, &vars).unwrap_or_else(|_| value.clone());
+        vars.insert(name.clone(), rendered);
+    }
+    vars
 }
 
 struct StepContext<'a> {
@@ -500,4 +510,50 @@ pub async fn send_operation(
     let request = http::build(catalog, &step, &Vars::new())?;
     let credential = op.security.first().zip(target.token(&spec.name));
     http::send(client, base, &request, credential, 2, &target.secrets()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn values_from_a_vars_file_may_use_run_id_and_the_defaults_before_them() {
+        let catalog = Catalog::builtin().expect("built-in specs");
+        let text = concat!(
+            "name: t\n",
+            "variables: {port: 80, alias: \"A{{port}}\", vip: v}\n",
+            "steps:\n",
+            "  - operation: zstack.getVipUsedPorts\n",
+            "    params: {uuid: \"{{vip}}-{{alias}}-{{env}}\", protocol: TCP}\n",
+        );
+        let scenario = crate::scenario::parse_scenario(
+            Path::new("s.yaml"),
+            text,
+            &catalog,
+            &BTreeSet::from(["env".to_string()]),
+        )
+        .expect("valid");
+        let options = RunOptions {
+            timeout: Duration::from_secs(1),
+            retries: 0,
+            vars: [
+                ("port".to_string(), json!(8080)),
+                ("env".to_string(), json!("staging-{{run_id}}")),
+            ]
+            .into_iter()
+            .collect(),
+            run_id: "r1".into(),
+            snapshots: SnapshotMode::Off,
+            root: PathBuf::new(),
+        };
+        let vars = initial_vars(&scenario, &options);
+        assert_eq!(vars["port"], json!(8080));
+        assert_eq!(vars["alias"], json!("A8080"));
+        assert_eq!(vars["env"], json!("staging-r1"));
+    }
 }

@@ -7,11 +7,15 @@
 //! carry values from one response into later steps. Every error names the
 //! file, line and column and shows the offending text.
 //!
+//! Variables are declared once per folder in a `vars.yaml` ([`declare`]),
+//! each with its role; a scenario in such a folder uses only those.
+//!
 //! A file is parsed once into typed values: selectors ([`Selector`]),
 //! header expectations, captures and regexes, each with the [`Location`]
 //! it is written at, so the runner never parses text again and a finding
 //! can point at the expectation it breaks.
 
+pub mod declare;
 mod parse;
 pub mod select;
 pub mod template;
@@ -24,7 +28,9 @@ use serde_json::{Map, Value};
 
 use crate::spec::Method;
 
-pub use parse::{ScenarioError, load_dir, load_files, parse_scenario};
+pub use parse::{
+    ScenarioError, check_values, load_dir, load_files, parse_declared, parse_scenario,
+};
 pub use select::Selector;
 
 /// A parsed, checked scenario.
@@ -40,8 +46,13 @@ pub struct Scenario {
     pub description: String,
     /// Tags (`tags:`), e.g. `destructive` for scenarios a live target must opt into.
     pub tags: Vec<String>,
-    /// Defaults, overridable from the command line.
+    /// Defaults, overridable from the command line: the scenario's own, or
+    /// every default its folder declares, in file order.
     pub variables: Map<String, Value>,
+    /// The variables its steps use (not captures), in first-use order.
+    pub uses: Vec<String>,
+    /// The folder's declarations (`vars.yaml`), when it has them.
+    pub declarations: Option<std::sync::Arc<declare::Declarations>>,
     /// The steps, run in order until one fails.
     pub steps: Vec<Step>,
     /// Run after the steps, even when one failed.

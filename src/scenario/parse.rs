@@ -2,15 +2,17 @@
 //! anything is sent: unknown operations and parameters, unknown variables,
 //! captures used before they are made, bad selectors, regexes and statuses.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use regex::Regex;
 
+use super::declare::{DECLARATIONS_FILE, Declarations};
 use super::template::placeholders;
 use super::{
     BodyAssertion, Capture, Expect, HeaderExpectation, HeaderWant, Location, Pattern, Scenario,
@@ -34,6 +36,20 @@ pub struct ScenarioError {
     pub source_line: String,
     /// How many characters to underline from `column`.
     pub width: usize,
+}
+
+impl ScenarioError {
+    /// An error about a whole file (it cannot be read, say).
+    pub fn whole_file(file: &Path, message: String) -> ScenarioError {
+        ScenarioError {
+            file: file.to_path_buf(),
+            line: 0,
+            column: 0,
+            message,
+            source_line: String::new(),
+            width: 0,
+        }
+    }
 }
 
 impl fmt::Display for ScenarioError {
@@ -164,15 +180,38 @@ impl Default for RawSnapshot {
 }
 
 /// Locates errors in one file.
-struct Locator<'a> {
+pub(super) struct Locator<'a> {
     file: &'a Path,
     text: &'a str,
-    doc: Option<&'a Document>,
+    /// The parsed file, once it parses.
+    pub(super) doc: Option<&'a Document>,
+    /// The declarations file the scenario's variables come from, if any.
+    declared_in: Option<&'a Path>,
 }
 
-impl Locator<'_> {
+impl<'a> Locator<'a> {
+    /// A locator for `file`, before its text is parsed.
+    pub(super) fn new(file: &'a Path, text: &'a str) -> Self {
+        Locator {
+            file,
+            text,
+            doc: None,
+            declared_in: None,
+        }
+    }
+
+    /// The error for text that is not YAML.
+    pub(super) fn parse_error(&self, e: &crate::spec::document::ParseError) -> ScenarioError {
+        self.at(
+            e.line.unwrap_or(1),
+            e.column.unwrap_or(1),
+            1,
+            format!("not valid YAML: {}", e.message),
+        )
+    }
+
     /// Where the node at `pointer` (for a mapping entry, its key) stands.
-    fn location(&self, pointer: &str) -> Location {
+    pub(super) fn location(&self, pointer: &str) -> Location {
         let (line, column) = self
             .doc
             .and_then(|d| d.position_of(pointer))
@@ -201,8 +240,25 @@ impl Locator<'_> {
         }
     }
 
+    /// An error at the first `{{name}}` in the file.
+    fn first_use(&self, name: &str, message: String) -> ScenarioError {
+        let at = crate::scenario::template::placeholders(self.text)
+            .into_iter()
+            .find(|(_, n)| *n == name)
+            .map_or(0, |(at, _)| at);
+        let line = self.text[..at].matches('\n').count();
+        let start = self.text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let column = self.text[start..at].chars().count() as u64 + 1;
+        self.at(line as u64 + 1, column, name.chars().count() + 4, message)
+    }
+
     /// An error about the node at `pointer`; `needle` is underlined where the line shows it.
-    fn error(&self, pointer: &str, needle: Option<&str>, message: String) -> ScenarioError {
+    pub(super) fn error(
+        &self,
+        pointer: &str,
+        needle: Option<&str>,
+        message: String,
+    ) -> ScenarioError {
         let (line, column) = self
             .doc
             .and_then(|d| d.value_position(pointer).or_else(|| d.position_of(pointer)))
@@ -237,19 +293,23 @@ pub fn parse_scenario(
     catalog: &Catalog,
     cli_vars: &BTreeSet<String>,
 ) -> Result<Scenario, Vec<ScenarioError>> {
-    let mut locator = Locator {
-        file,
-        text,
-        doc: None,
-    };
-    let doc = Document::parse(text).map_err(|e| {
-        vec![locator.at(
-            e.line.unwrap_or(1),
-            e.column.unwrap_or(1),
-            1,
-            format!("not valid YAML: {}", e.message),
-        )]
-    })?;
+    parse_declared(file, text, catalog, cli_vars, None)
+}
+
+/// Parses and checks one scenario whose folder may declare its variables
+/// (`declarations`): then it uses only declared variables (and its own
+/// captures) and redefines none of them; [`check_values`] checks, once the
+/// command line is known, that each has a value.
+pub fn parse_declared(
+    file: &Path,
+    text: &str,
+    catalog: &Catalog,
+    cli_vars: &BTreeSet<String>,
+    declarations: Option<&Arc<Declarations>>,
+) -> Result<Scenario, Vec<ScenarioError>> {
+    let mut locator = Locator::new(file, text);
+    locator.declared_in = declarations.map(|d| d.file.as_path());
+    let doc = Document::parse(text).map_err(|e| vec![locator.parse_error(&e)])?;
     locator.doc = Some(&doc);
     let raw: RawScenario = serde_path_to_error::deserialize(&doc.value).map_err(|e| {
         let pointer = e.path().iter().fold(String::new(), |p, s| match s {
@@ -275,18 +335,30 @@ pub fn parse_scenario(
     if raw.steps.is_empty() {
         errors.push(locator.error("/steps", None, "a scenario needs at least one step".into()));
     }
-    let mut defined: BTreeSet<String> = cli_vars.clone();
+    let uses = used_variables(&doc.value);
+    let (mut defined, variables) = match declarations {
+        Some(declared) => {
+            check_declared(&locator, declared, &raw.variables, &mut errors);
+            let names = declared.entries.iter().map(|d| d.name.clone()).collect();
+            (names, declared.defaults())
+        }
+        None => {
+            let mut defined: BTreeSet<String> = cli_vars.clone();
+            defined.insert("run_id".into());
+            for (name, value) in &raw.variables {
+                check_placeholders(
+                    &locator,
+                    &child_pointer("/variables", name),
+                    value,
+                    &defined,
+                    &mut errors,
+                );
+                defined.insert(name.clone());
+            }
+            (defined, raw.variables)
+        }
+    };
     defined.insert("run_id".into());
-    for (name, value) in &raw.variables {
-        check_placeholders(
-            &locator,
-            &child_pointer("/variables", name),
-            value,
-            &defined,
-            &mut errors,
-        );
-        defined.insert(name.clone());
-    }
     let mut steps = Vec::new();
     for (i, raw) in raw.steps.into_iter().enumerate() {
         let step = check_step(
@@ -322,10 +394,82 @@ pub fn parse_scenario(
         name: raw.name,
         description: raw.description,
         tags: raw.tags,
-        variables: raw.variables,
+        variables,
+        uses,
+        declarations: declarations.cloned(),
         steps,
         teardown,
     })
+}
+
+/// The variables a scenario's steps and teardown use, in first-use order:
+/// every placeholder outside `variables`, less `run_id` and the names the
+/// scenario captures.
+fn used_variables(doc: &Value) -> Vec<String> {
+    let steps = ["steps", "teardown"].map(|k| doc.get(k).cloned().unwrap_or(Value::Null));
+    let captured: BTreeSet<String> = steps
+        .iter()
+        .filter_map(Value::as_array)
+        .flatten()
+        .filter_map(|step| step.get("capture").and_then(Value::as_object))
+        .flat_map(|c| c.keys().cloned())
+        .collect();
+    let mut uses: Vec<String> = Vec::new();
+    for name in steps.iter().flat_map(super::template::names_in) {
+        if name != "run_id" && !captured.contains(&name) && !uses.contains(&name) {
+            uses.push(name);
+        }
+    }
+    uses
+}
+
+/// In a folder with declarations: the scenario redefines none of them.
+fn check_declared(
+    locator: &Locator<'_>,
+    declared: &Declarations,
+    variables: &Map<String, Value>,
+    errors: &mut Vec<ScenarioError>,
+) {
+    let file = declared.file.display();
+    for name in variables.keys() {
+        let at = child_pointer("/variables", name);
+        let message = match declared.get(name) {
+            Some(d) => format!(
+                "`{name}` is declared in {file}:{} as `{}`: a scenario cannot redefine it (remove it from `variables`; a team sets it with --vars)",
+                d.location.line, d.role
+            ),
+            None => format!(
+                "`{name}` is not declared: declare it in {file} with its role (existing, absent, new or value) and default, not under `variables`"
+            ),
+        };
+        errors.push(locator.error(&at, Some(name), message));
+    }
+}
+
+/// The declared variables `scenario` uses that have no default and are not
+/// among `given` (the command line's), each an error at its first use.
+pub fn check_values(scenario: &Scenario, given: &BTreeSet<String>) -> Vec<ScenarioError> {
+    let Some(declared) = &scenario.declarations else {
+        return Vec::new();
+    };
+    let locator = Locator::new(&scenario.file, &scenario.source);
+    scenario
+        .uses
+        .iter()
+        .filter_map(|name| Some((name, declared.get(name)?)))
+        .filter(|(name, d)| d.default.is_none() && !given.contains(*name))
+        .map(|(name, d)| {
+            locator.first_use(
+                name,
+                format!(
+                    "`{name}` ({}, declared in {}:{}) has no default: pass --var {name}=... or a --vars file",
+                    d.role,
+                    declared.file.display(),
+                    d.location.line
+                ),
+            )
+        })
+        .collect()
 }
 
 /// Checks one step and turns it into its typed form. Problems go to
@@ -693,7 +837,20 @@ fn check_placeholders(
             for (at, name) in placeholders(s) {
                 if !defined.contains(name) {
                     let end = s[at..].find("}}").map_or(s.len(), |i| at + i + 2);
-                    errors.push(locator.error(pointer, Some(&s[at..end]), format!("unknown variable `{name}`: define it under `variables`, capture it in an earlier step, or pass --var {name}=...")));
+                    let hint = match locator.declared_in {
+                        Some(file) => format!(
+                            "declare it in {} or capture it in an earlier step",
+                            file.display()
+                        ),
+                        None => format!(
+                            "define it under `variables`, capture it in an earlier step, or pass --var {name}=..."
+                        ),
+                    };
+                    errors.push(locator.error(
+                        pointer,
+                        Some(&s[at..end]),
+                        format!("unknown variable `{name}` in `{pointer}`: {hint}"),
+                    ));
                 }
             }
         }
@@ -759,20 +916,30 @@ pub fn load_files(
 ) -> Result<Vec<Scenario>, Vec<ScenarioError>> {
     let mut scenarios = Vec::new();
     let mut errors = Vec::new();
+    let mut folders: BTreeMap<PathBuf, Option<Arc<Declarations>>> = BTreeMap::new();
     for file in files {
+        let dir = file.parent().unwrap_or(Path::new("")).to_path_buf();
+        let declarations = match folders.get(&dir) {
+            Some(known) => known.clone(),
+            None => {
+                let found = Declarations::for_dir(&dir)
+                    .unwrap_or_else(|e| {
+                        errors.extend(e);
+                        None
+                    })
+                    .map(Arc::new);
+                folders.insert(dir, found.clone());
+                found
+            }
+        };
         match std::fs::read_to_string(file) {
-            Ok(text) => match parse_scenario(file, &text, catalog, cli_vars) {
-                Ok(s) => scenarios.push(s),
-                Err(e) => errors.extend(e),
-            },
-            Err(e) => errors.push(ScenarioError {
-                file: file.clone(),
-                line: 0,
-                column: 0,
-                message: format!("cannot read: {e}"),
-                source_line: String::new(),
-                width: 0,
-            }),
+            Ok(text) => {
+                match parse_declared(file, &text, catalog, cli_vars, declarations.as_ref()) {
+                    Ok(s) => scenarios.push(s),
+                    Err(e) => errors.extend(e),
+                }
+            }
+            Err(e) => errors.push(ScenarioError::whole_file(file, format!("cannot read: {e}"))),
         }
     }
     if errors.is_empty() {
@@ -787,6 +954,8 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         let path = entry?.path();
         if path.is_dir() {
             collect_files(&path, out)?;
+        } else if path.file_name().is_some_and(|n| n == DECLARATIONS_FILE) {
+            continue;
         } else if path
             .extension()
             .and_then(|e| e.to_str())

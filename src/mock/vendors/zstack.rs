@@ -231,7 +231,7 @@ impl Vendor for ZStack {
         }
     }
 
-    /// The VIPs the variables `vip` and `idle_vip` name, with the used ports
+    /// The VIPs the variables `vip`, `idle_vip` and `range_vip` name, with the used ports
     /// the live service lists for each protocol (in its order, consecutive
     /// ports joined into ranges).
     fn mirror(&self, vars: &Vars, reads: &mut Reads) -> Option<Value> {
@@ -245,7 +245,7 @@ impl Vendor for ZStack {
 }
 
 /// The variables of the ZStack scenarios that name an existing VIP.
-const MIRRORED_VIPS: &[&str] = &["vip", "idle_vip"];
+const MIRRORED_VIPS: &[&str] = &["vip", "idle_vip", "range_vip"];
 
 /// One VIP as a fixture, from its live used ports per protocol.
 fn mirror_vip(uuid: &str, reads: &mut Reads) -> Option<Value> {
