@@ -70,6 +70,7 @@ pub fn options(root: &Path) -> FidelityOptions {
             run_id: "fidelity0".into(),
             snapshots: SnapshotMode::Off,
             root: root.to_path_buf(),
+            safety: Default::default(),
         },
         latency_threshold_ms: 500.0,
     }
