@@ -272,7 +272,8 @@ impl FidelityReport {
 }
 
 /// Runs every scenario against `live` then against `mock`, one scenario at a
-/// time (live services are not hammered), and compares the answers.
+/// time (live services are not hammered), and compares the answers: their
+/// real values, redacted only once compared.
 pub async fn compare(
     catalog: &Arc<Catalog>,
     scenarios: &[Scenario],
