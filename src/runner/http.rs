@@ -178,68 +178,31 @@ pub async fn send(
     retries: u32,
     safety: Safety,
 ) -> Result<Exchange, Failure> {
-    let mut query = request.query.clone();
-    if let Some((Credential::Query { name }, token)) = credential {
-        query.push((name.clone(), token.to_string()));
-    }
-    let mut url = format!("{}{}", base.trim_end_matches('/'), request.path);
-    if !query.is_empty() {
-        let encoded: Vec<String> = query
-            .iter()
-            .map(|(k, v)| {
-                format!(
-                    "{}={}",
-                    utf8_percent_encode(k, UNRESERVED),
-                    utf8_percent_encode(v, UNRESERVED)
-                )
-            })
-            .collect();
-        url = format!("{url}?{}", encoded.join("&"));
-    }
+    let url = first_url(base, request, credential);
     let shown = format!("{} {url}", request.method);
     let unreachable = |e: String| Failure::Unreachable(format!("{shown}: {e}"));
     let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes())
         .map_err(|e| unreachable(e.to_string()))?;
     let first = reqwest::Url::parse(&url).map_err(|e| unreachable(e.to_string()))?;
     let started = Instant::now();
-    let mut hop = Hop {
+    let hop = Hop {
         method,
         url: first.clone(),
         body: request.body.as_ref(),
     };
-    let mut redirects = 0;
-    let response = loop {
-        let own = hop.url.origin() == first.origin();
-        let headers = hop_headers(&request.headers, credential, own);
-        let response = send_hop(client, &hop, &headers, retries)
-            .await
-            .map_err(|e| unreachable(error_chain(&e)))?;
-        let next = safety
-            .follow_redirects
-            .then(|| redirect(&response, &hop, &first, credential))
-            .flatten();
-        match next {
-            Some(_) if redirects == MAX_REDIRECTS => {
-                return Err(unreachable(format!("more than {MAX_REDIRECTS} redirects")));
-            }
-            Some(next) => {
-                redirects += 1;
-                hop = next;
-            }
-            None => break response,
-        }
+    let hops = Hops {
+        client,
+        first: &first,
+        step_headers: &request.headers,
+        credential,
+        retries,
     };
+    let response = hops
+        .send(hop, safety.follow_redirects)
+        .await
+        .map_err(unreachable)?;
     let status = response.status().as_u16();
-    let response_headers: Vec<(String, String)> = response
-        .headers()
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
+    let response_headers = answer_headers(&response);
     let content_type = response
         .headers()
         .get("content-type")
@@ -262,6 +225,74 @@ pub async fn send(
         body: String::from_utf8_lossy(&bytes).into_owned(),
         elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
     })
+}
+
+/// The step's first URL: base, path and query, a query credential included.
+fn first_url(base: &str, request: &Built<'_>, credential: Option<(&Credential, &str)>) -> String {
+    let mut query = request.query.clone();
+    if let Some((Credential::Query { name }, token)) = credential {
+        query.push((name.clone(), token.to_string()));
+    }
+    let url = format!("{}{}", base.trim_end_matches('/'), request.path);
+    if query.is_empty() {
+        return url;
+    }
+    let encoded: Vec<String> = query
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                utf8_percent_encode(k, UNRESERVED),
+                utf8_percent_encode(v, UNRESERVED)
+            )
+        })
+        .collect();
+    format!("{url}?{}", encoded.join("&"))
+}
+
+/// The answer's headers as text, in received order.
+fn answer_headers(response: &reqwest::Response) -> Vec<(String, String)> {
+    response
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+/// What every hop of one step shares.
+struct Hops<'a> {
+    client: &'a reqwest::Client,
+    /// The step's first URL: its origin is the target's.
+    first: &'a reqwest::Url,
+    step_headers: &'a [(String, String)],
+    credential: Option<(&'a Credential, &'a str)>,
+    retries: u32,
+}
+
+impl Hops<'_> {
+    /// Sends `hop`, then (when `follow`) each redirect, at most [`MAX_REDIRECTS`].
+    async fn send(&self, mut hop: Hop<'_>, follow: bool) -> Result<reqwest::Response, String> {
+        for _ in 0..=MAX_REDIRECTS {
+            let own = hop.url.origin() == self.first.origin();
+            let headers = hop_headers(self.step_headers, self.credential, own);
+            let response = send_hop(self.client, &hop, &headers, self.retries)
+                .await
+                .map_err(|e| error_chain(&e))?;
+            match follow
+                .then(|| redirect(&response, &hop, self.first, self.credential))
+                .flatten()
+            {
+                Some(next) => hop = next,
+                None => return Ok(response),
+            }
+        }
+        Err(format!("more than {MAX_REDIRECTS} redirects"))
+    }
 }
 
 /// The headers of a hop: the step's own, then the credential. To another
@@ -388,4 +419,56 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case::kept_on_the_target("http://a/x?token=t&b=1", true, "http://a/x?token=t&b=1")]
+    #[case::added_back_on_the_target("http://a/x?b=1", true, "http://a/x?b=1&token=t")]
+    #[case::taken_out_elsewhere("http://b/x?token=t&b=1", false, "http://b/x?b=1")]
+    #[case::the_only_parameter_elsewhere("http://b/x?token=t", false, "http://b/x")]
+    #[case::absent_elsewhere("http://b/x?b=1", false, "http://b/x?b=1")]
+    fn a_query_credential_goes_only_to_the_target(
+        #[case] url: &str,
+        #[case] own_origin: bool,
+        #[case] expected: &str,
+    ) {
+        let mut url = reqwest::Url::parse(url).unwrap();
+        place_query_credential(&mut url, "token", "t", own_origin);
+        assert_eq!(url.as_str(), expected);
+    }
+
+    #[test]
+    fn another_origin_gets_no_header_that_may_carry_a_credential() {
+        let step: Vec<(String, String)> = [
+            ("Authorization", "Basic x"),
+            ("Cookie", "s=1"),
+            ("proxy-authorization", "p"),
+            ("x-auth-token", "old"),
+            ("x-request-id", "r1"),
+        ]
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+        let scheme = Credential::Header {
+            name: "X-Auth-Token".into(),
+            prefix: String::new(),
+        };
+        let names = |own| -> Vec<String> {
+            hop_headers(&step, Some((&scheme, "tok")), own)
+                .into_iter()
+                .map(|(n, v)| format!("{n}={v}"))
+                .collect()
+        };
+        assert_eq!(names(false), ["x-request-id=r1"]);
+        assert_eq!(
+            names(true).last().map(String::as_str),
+            Some("X-Auth-Token=tok")
+        );
+        assert_eq!(names(true).len(), 6);
+    }
 }
