@@ -88,6 +88,7 @@ fn main() {
             ci: true,
         },
         root: root.join("scenarios"),
+        safety: Default::default(),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

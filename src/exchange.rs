@@ -1,19 +1,23 @@
 //! The HTTP exchange as observed: one request as sent and its answer as
-//! received, secrets already redacted. A leaf: the runner produces
-//! exchanges, the checks, the fidelity comparison and the reports read
-//! them, and this module imports none of them.
+//! received, with real values (the credential included) until
+//! [`Exchange::redact`], which runs before anything is shown. A leaf: the
+//! runner produces exchanges, the checks, the fidelity comparison and the
+//! reports read them, and this module imports none of them (only the leaf
+//! [`crate::redact`]).
 
 use serde::Serialize;
 use serde_json::Value;
 
-/// One request and its answer, secrets redacted.
+use crate::redact::Redactor;
+
+/// One request and its answer.
 #[derive(Debug, Clone, Serialize)]
 pub struct Exchange {
     /// HTTP method, upper case (`GET`).
     pub method: String,
     /// Full request URL, query included.
     pub url: String,
-    /// Request headers as sent, credential included (redacted).
+    /// Request headers as sent, credential included.
     pub request_headers: Vec<(String, String)>,
     /// JSON request body, if the step sent one.
     pub request_body: Option<Value>,
@@ -49,6 +53,23 @@ impl Exchange {
             .as_deref()
             .map(crate::media_type::essence)
             .unwrap_or_default()
+    }
+
+    /// Replaces every secret in the URL, the headers (names and values) and both bodies.
+    pub fn redact(&mut self, redactor: &Redactor) {
+        redactor.string(&mut self.url);
+        for (name, value) in self
+            .request_headers
+            .iter_mut()
+            .chain(&mut self.response_headers)
+        {
+            redactor.string(name);
+            redactor.string(value);
+        }
+        if let Some(body) = &mut self.request_body {
+            redactor.value(body);
+        }
+        redactor.string(&mut self.body);
     }
 
     /// The response header names, in received order.

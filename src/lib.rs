@@ -14,8 +14,8 @@
 //! sends them and produces [`exchange::Exchange`]s, which [`check`] turns
 //! into findings and [`report`] shows. The leaves below everything, which
 //! import nothing of vouch (or only each other): [`exchange`],
-//! [`media_type`], [`redact`], [`atomic_file`], [`runtime`] and [`query`].
-//! [`vars`] lists the variables a set of scenarios needs.
+//! [`media_type`], [`redact`], [`live`], [`atomic_file`], [`runtime`] and
+//! [`query`]. [`vars`] lists the variables a set of scenarios needs.
 //! No module imports one that imports it back (`tests/module_graph.rs`).
 
 pub mod atomic_file;
@@ -24,6 +24,7 @@ pub mod coverage;
 pub mod exchange;
 pub mod fidelity;
 pub mod lint;
+pub mod live;
 pub mod logging;
 pub mod media_type;
 pub mod mirror;

@@ -8,12 +8,13 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use vouch::lint::{LintOptions, lint, lint_loaded};
+use vouch::live::MaxBody;
 use vouch::mock::{Fixtures, MockState, ServeOptions, serve_until_ctrl_c};
 use vouch::report::{
     FidelityHtmlReport, FidelityReportKind, JsonReport, JunitReport, ReportArg, Reporter,
     RunReportKind, Summary, TerminalReport,
 };
-use vouch::runner::{RunOptions, SnapshotMode, Verdict};
+use vouch::runner::{RunOptions, Safety, SnapshotMode, Verdict};
 use vouch::scenario::template::Vars;
 use vouch::scenario::{Scenario, load_dir, load_files};
 use vouch::spec::Catalog;
@@ -169,6 +170,23 @@ struct InputArgs {
     /// Per-request timeout in seconds.
     #[arg(long, default_value_t = 30.0)]
     timeout: f64,
+    /// Follow redirects (at most 10). The credential and any header that may carry one go
+    /// only to the target's own origin, never to another.
+    #[arg(long)]
+    follow_redirects: bool,
+    /// The largest response body read (`16MiB`, `512KiB`, bytes); a longer one is a finding.
+    #[arg(long, value_name = "SIZE", default_value = "16MiB")]
+    max_body: MaxBody,
+}
+
+impl InputArgs {
+    /// `--follow-redirects` and `--max-body`.
+    fn safety(&self) -> Safety {
+        Safety {
+            follow_redirects: self.follow_redirects,
+            max_body: self.max_body,
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -555,6 +573,7 @@ fn run_scenarios(args: RunArgs) -> ExitCode {
         run_id: new_run_id(),
         snapshots,
         root,
+        safety: args.inputs.safety(),
     };
     // A live target is shared state: scenarios running at once would see each other's changes.
     let jobs = args.jobs.unwrap_or_else(|| {
@@ -695,6 +714,9 @@ struct RecordArgs {
     /// Per-request timeout in seconds.
     #[arg(long, default_value_t = 30.0)]
     timeout: f64,
+    /// The largest request or response body passed through (`16MiB`, `512KiB`, bytes).
+    #[arg(long, value_name = "SIZE", default_value = "16MiB")]
+    max_body: MaxBody,
 }
 
 /// The `--report` files of `vouch fidelity`.
@@ -854,6 +876,7 @@ fn run_fidelity(args: FidelityArgs) -> ExitCode {
             run_id: new_run_id(),
             snapshots: SnapshotMode::Off,
             root: scenarios_root(&args.inputs.paths),
+            safety: args.inputs.safety(),
         },
         latency_threshold_ms: args.latency_threshold_ms,
         score_text: args.score_text,
@@ -899,6 +922,7 @@ fn run_record(args: RecordArgs) -> ExitCode {
         listen: args.listen,
         out: args.out,
         timeout: std::time::Duration::from_secs_f64(args.timeout.max(0.001)),
+        max_body: args.max_body,
     };
     let runtime = match vouch::runtime::multi_thread() {
         Ok(r) => r,

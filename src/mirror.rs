@@ -21,7 +21,8 @@ use crate::mock::Fixtures;
 use crate::mock::vendors::mirror::{Read, Reads, Vars};
 use crate::mock::vendors::mirror_section;
 use crate::redact::redact;
-use crate::runner::{Target, client, send_operation};
+use crate::live::client;
+use crate::runner::{Target, send_operation};
 use crate::spec::Catalog;
 
 /// Rounds of reads one vendor may take (a paged list takes one per page).

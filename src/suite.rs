@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::mock::{Fixtures, MockServer, MockState};
+use crate::redact::Redactor;
 use crate::runner::{RunOptions, ScenarioOutcome, Target, run_scenario};
 use crate::scenario::Scenario;
 use crate::spec::Catalog;
@@ -83,6 +84,14 @@ impl TargetKind {
             allow_destructive,
         })
     }
+
+    /// Every secret a run on this target sends, for redaction.
+    pub fn secrets(&self) -> Vec<String> {
+        match self {
+            TargetKind::Mock { token, .. } => vec![token.clone()],
+            TargetKind::Live { target, .. } => target.secrets(),
+        }
+    }
 }
 
 /// `VOUCH_TOKEN_HUAWEI_APIG` for `huawei-apig`.
@@ -103,7 +112,9 @@ pub fn in_shard(id: &str, shard: Option<(u32, u32)>) -> bool {
     hash % u64::from(n) == u64::from(k - 1)
 }
 
-/// Runs one scenario on its target.
+/// Runs one scenario on its target. The outcome holds real values, the
+/// credential included: redact it ([`ScenarioOutcome::redact`]) before
+/// showing it.
 pub async fn run_one(
     catalog: &Arc<Catalog>,
     scenario: &Scenario,
@@ -148,7 +159,8 @@ pub async fn run_one(
     }
 }
 
-/// Runs `scenarios` with at most `jobs` at once; `on_done` sees each outcome as it finishes.
+/// Runs `scenarios` with at most `jobs` at once; `on_done` sees each outcome as it finishes,
+/// redacted.
 pub async fn run_all(
     catalog: Arc<Catalog>,
     scenarios: Vec<Scenario>,
@@ -160,23 +172,26 @@ pub async fn run_all(
     let semaphore = Arc::new(tokio::sync::Semaphore::new(jobs.max(1)));
     let kind = Arc::new(kind);
     let options = Arc::new(options);
+    let redactor = Arc::new(Redactor::new(&kind.secrets()));
     let mut tasks = tokio::task::JoinSet::new();
     for (index, scenario) in scenarios.into_iter().enumerate() {
-        let (catalog, kind, options, semaphore) = (
+        let (catalog, kind, options, semaphore, redactor) = (
             catalog.clone(),
             kind.clone(),
             options.clone(),
             semaphore.clone(),
+            redactor.clone(),
         );
         tasks.spawn(async move {
             let _permit = semaphore.acquire_owned().await;
             let run = std::panic::AssertUnwindSafe(run_one(&catalog, &scenario, &kind, &options));
-            let outcome = futures_util::FutureExt::catch_unwind(run).await.unwrap_or_else(|_| {
+            let mut outcome = futures_util::FutureExt::catch_unwind(run).await.unwrap_or_else(|_| {
                 let mut failed = ScenarioOutcome::skipped(&scenario, &options.root, String::new());
                 failed.verdict = crate::runner::Verdict::Failed;
                 failed.steps.push(crate::runner::StepOutcome::internal_error("vouch itself failed while running this scenario (a bug: please report it)"));
                 failed
             });
+            outcome.redact(&redactor);
             (index, outcome)
         });
     }

@@ -15,6 +15,7 @@ use std::time::Duration;
 use fidelity_support::{TempDir, compare, live_kind, mock_with_token, vouch, wait_bounded};
 use serde_json::json;
 use support::{Got, catalog, client, send};
+use vouch::live::MaxBody;
 use vouch::record::{Recorded, RecordingProxy, scenario, write_scenario};
 use vouch::scenario::parse_scenario;
 
@@ -84,6 +85,7 @@ async fn recorded_session(upstream: &str) -> (Vec<Got>, Vec<Recorded>) {
         upstream,
         "127.0.0.1:0".parse().unwrap(),
         Duration::from_secs(5),
+        MaxBody::DEFAULT,
     )
     .await
     .expect("the proxy starts");

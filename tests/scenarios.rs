@@ -74,6 +74,7 @@ fn run(
             SnapshotMode::Collect
         },
         root: dir.to_path_buf(),
+        safety: Default::default(),
     };
     let runtime = vouch::runtime::current_thread()?;
     let outcome = runtime.block_on(run_one(catalog, scenario, kind, &options));

@@ -45,6 +45,8 @@ pub enum Rule {
     Capture,
     /// The response differs from its stored snapshot.
     Snapshot,
+    /// The response body is larger than `--max-body`: it was not read to the end.
+    BodyTooLarge,
 }
 
 impl fmt::Display for Rule {
@@ -61,6 +63,7 @@ impl fmt::Display for Rule {
             Rule::Expectation => "expectation",
             Rule::Capture => "capture",
             Rule::Snapshot => "snapshot",
+            Rule::BodyTooLarge => "body too large",
         })
     }
 }
@@ -85,6 +88,13 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// Replaces every secret in what the finding quotes.
+    pub fn redact(&mut self, redactor: &crate::redact::Redactor) {
+        for text in [&mut self.pointer, &mut self.expected, &mut self.actual] {
+            redactor.string(text);
+        }
+    }
+
     /// The same finding, located at `location` (unless it already is).
     pub fn located(mut self, location: &Location) -> Finding {
         self.location.get_or_insert_with(|| location.clone());

@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use crate::exchange::Exchange;
-use crate::redact::redact as redact_secrets;
+use crate::redact::Redactor;
 use crate::scenario::Selector;
 use crate::spec::{Operation, Spec};
 
@@ -23,7 +23,7 @@ pub fn render(
     routed: Option<(&Spec, &Operation)>,
     exchange: &Exchange,
     redactions: &[Selector],
-    secrets: &[String],
+    redactor: &Redactor,
 ) -> String {
     let content_type = exchange.content_type.as_deref().unwrap_or("(none)");
     let body = match exchange.json() {
@@ -44,7 +44,7 @@ pub fn render(
         "status: {}\ncontent-type: {content_type}\nbody:\n{body}\n",
         exchange.status
     );
-    redact_secrets(&text, secrets)
+    redactor.text(&text)
 }
 
 fn redact(json: &mut Value, pointers: &[String]) {

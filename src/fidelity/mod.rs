@@ -32,6 +32,7 @@ pub use score::{OperationScore, Tally};
 pub use table::percent;
 
 use crate::exchange::Exchange;
+use crate::redact::Redactor;
 use crate::runner::{RunOptions, ScenarioOutcome, StepError, StepOutcome, Verdict};
 use crate::scenario::Scenario;
 use crate::spec::Catalog;
@@ -245,6 +246,22 @@ pub struct ScenarioComparison {
     pub steps: Vec<PairedStep>,
 }
 
+impl ScenarioComparison {
+    /// Replaces every secret in both answers and in every difference.
+    fn redact(&mut self, redactor: &Redactor) {
+        for step in &mut self.steps {
+            for answer in step.mock.iter_mut().chain(&mut step.live) {
+                answer.redact(redactor);
+            }
+            for d in &mut step.differences {
+                for text in [&mut d.pointer, &mut d.mock, &mut d.live] {
+                    redactor.string(text);
+                }
+            }
+        }
+    }
+}
+
 /// How to compare.
 #[derive(Debug, Clone)]
 pub struct FidelityOptions {
@@ -309,7 +326,8 @@ impl FidelityReport {
 }
 
 /// Runs every scenario against `live` then against `mock`, one scenario at a
-/// time (live services are not hammered), and compares the answers.
+/// time (live services are not hammered), and compares the answers: their
+/// real values, redacted only once compared.
 pub async fn compare(
     catalog: &Arc<Catalog>,
     scenarios: &[Scenario],
@@ -322,9 +340,13 @@ pub async fn compare(
         .iter()
         .map(|s| (s.name.as_str(), SpecMarks::of(s)))
         .collect();
+    // Compared with the real values; redacted before anything is shown.
+    let redactor = Redactor::new(&[mock.secrets(), live.secrets()].concat());
     let mut compared = Vec::with_capacity(scenarios.len());
     for scenario in scenarios {
-        compared.push(compare_one(catalog, &marks, scenario, mock, live, options).await);
+        let mut comparison = compare_one(catalog, &marks, scenario, mock, live, options).await;
+        comparison.redact(&redactor);
+        compared.push(comparison);
     }
     FidelityReport::new(compared, options.latency_threshold_ms)
 }
@@ -482,7 +504,11 @@ fn side_summary(step: Option<&StepOutcome>, run: &ScenarioOutcome) -> String {
             (Some(e), _) => format!("answered {}", e.status),
             (None, Some(StepError::Unreachable(e))) => format!("unreachable: {e}"),
             (None, Some(StepError::NotRun(e))) => format!("not run: {e}"),
-            (None, None) => "no answer".into(),
+            // A body over --max-body: the finding says its size.
+            (None, None) => s
+                .findings
+                .first()
+                .map_or_else(|| "no answer".into(), |f| f.actual.clone()),
         },
     }
 }

@@ -3,6 +3,7 @@
 //! whole, as a path, query or header parameter or a body value, becomes a
 //! `capture` on the step that first received it and a `{{variable}}` in
 //! every later use. Credentials seen in a request and copied anywhere else
+//! (a path, a comment, a value, an object key; as they are or escaped)
 //! become `{{secret}}`, a variable the user passes with `--var`.
 
 use std::collections::{BTreeSet, HashMap};
@@ -11,6 +12,7 @@ use serde_json::{Map, Value};
 
 use super::draft::Draft;
 use crate::fidelity::field_name;
+use crate::redact::Redactor;
 use crate::spec::document::child_pointer;
 
 /// Shorter strings are not taken for identifiers.
@@ -29,7 +31,7 @@ struct Generated {
 }
 
 /// Adds captures and `{{variables}}` to `drafts`, in order.
-pub(super) fn link(drafts: &mut [Draft]) {
+pub(super) fn link(drafts: &mut [Draft], hider: &Redactor) {
     let mut sent: BTreeSet<String> = BTreeSet::new();
     let mut generated: HashMap<String, Generated> = HashMap::new();
     let mut used_names: BTreeSet<String> = ["run_id", SECRET_VARIABLE].map(String::from).into();
@@ -59,7 +61,12 @@ pub(super) fn link(drafts: &mut [Draft]) {
         }
         if let Some(response) = drafts[i].response.clone() {
             collect(&response, String::new(), 0, &mut |pointer, text| {
-                if text.chars().count() >= MIN_ID_LEN && !sent.contains(text) {
+                // A value under a key that is a credential is not captured: its
+                // pointer would be written.
+                if text.chars().count() >= MIN_ID_LEN
+                    && !sent.contains(text)
+                    && !hider.finds(&pointer)
+                {
                     generated.entry(text.to_string()).or_insert(Generated {
                         step: i,
                         pointer,
@@ -143,27 +150,34 @@ fn collect(value: &Value, pointer: String, depth: usize, found: &mut impl FnMut(
     }
 }
 
-/// Replaces every credential value copied into a request (path, parameters,
-/// query, body) with `{{secret}}`; whether any was found.
-pub(super) fn hide_secrets(drafts: &mut [Draft]) -> bool {
-    let secrets: Vec<String> = drafts.iter().flat_map(|d| d.secrets.clone()).collect();
+/// What finds the credentials the requests carried, in any escaped form
+/// (percent-encoded in a path, JSON-escaped in a body), and replaces them with `{{secret}}`.
+pub(super) fn secret_hider(drafts: &[Draft]) -> Redactor {
+    let secrets: Vec<&str> = drafts
+        .iter()
+        .flat_map(|d| d.secrets.iter().map(String::as_str))
+        .collect();
+    Redactor::replacing_with(&secrets, &format!("{{{{{SECRET_VARIABLE}}}}}"))
+}
+
+/// Replaces every credential copied anywhere a step is written (path, name,
+/// flags, parameters, query, body, object keys included) with `{{secret}}`;
+/// whether any was found.
+pub(super) fn hide_secrets(drafts: &mut [Draft], hider: &Redactor) -> bool {
     let mut found = false;
-    let placeholder = format!("{{{{{SECRET_VARIABLE}}}}}");
-    let mut hide = |text: &mut String| {
-        for s in &secrets {
-            if text.contains(s.as_str()) {
-                *text = text.replace(s.as_str(), &placeholder);
-                found = true;
+    for d in drafts.iter_mut() {
+        for text in [&mut d.path, &mut d.name].into_iter().chain(&mut d.flags) {
+            found |= hider.string(text);
+        }
+        for map in [&mut d.params, &mut d.query] {
+            let mut value = Value::Object(std::mem::take(map));
+            found |= hider.value(&mut value);
+            if let Value::Object(hidden) = value {
+                *map = hidden;
             }
         }
-    };
-    for d in drafts.iter_mut() {
-        hide(&mut d.path);
-        hide(&mut d.name);
-        for value in request_values(d) {
-            if let Value::String(text) = value {
-                hide(text);
-            }
+        if let Some(body) = &mut d.body {
+            found |= hider.value(body);
         }
     }
     found

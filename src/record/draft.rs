@@ -116,6 +116,10 @@ pub(super) fn draft(catalog: &Catalog, names: &CredentialNames, recorded: &Recor
     query(names, recorded, operation, &mut d);
     headers(names, recorded, operation, &mut d);
     body(recorded, &mut d);
+    if let Some(note) = &recorded.note {
+        d.flags
+            .push(format!("vouch record: {note}; the client got 502 instead"));
+    }
     d
 }
 

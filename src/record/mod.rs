@@ -20,6 +20,7 @@ use std::time::Duration;
 pub use proxy::{Recorded, RecordingProxy};
 pub use writer::{Recording, scenario, write_scenario};
 
+use crate::live::MaxBody;
 use crate::spec::Catalog;
 
 /// What `vouch record` needs.
@@ -33,6 +34,8 @@ pub struct RecordOptions {
     pub out: PathBuf,
     /// Per forwarded request.
     pub timeout: Duration,
+    /// The largest request or response body passed through (`--max-body`).
+    pub max_body: MaxBody,
 }
 
 /// Records until Ctrl-C, then writes the scenario.
@@ -40,9 +43,14 @@ pub async fn record_until_ctrl_c(
     catalog: &Catalog,
     options: &RecordOptions,
 ) -> Result<Recording, String> {
-    let proxy = RecordingProxy::start(&options.upstream, options.listen, options.timeout)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
+    let proxy = RecordingProxy::start(
+        &options.upstream,
+        options.listen,
+        options.timeout,
+        options.max_body,
+    )
+    .await
+    .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
     let mut interrupted = Box::pin(tokio::signal::ctrl_c());
     // Polled once so that the handler is in place before anyone is told to send traffic.
     if futures_util::FutureExt::now_or_never(&mut interrupted).is_none() {

@@ -6,8 +6,12 @@
 //! Two changes are made on the way, both needed to record readable traffic:
 //! hop-by-hop headers are not forwarded (they describe one connection), and
 //! `Accept-Encoding` is not forwarded, so the upstream answers uncompressed.
-//! Redirects are passed back to the client, not followed. A request the
+//! Redirects are passed back to the client, not followed (the proxy adds no
+//! credential: the client decides where its own goes). A request the
 //! upstream does not answer gets 502 from the proxy and is not recorded.
+//! Bodies are capped (`--max-body`): a larger request gets 413 and is not
+//! forwarded; a larger answer is not read to the end, the client gets 502
+//! naming the cap and the size seen, and its step is written flagged.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,8 +27,8 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-/// The largest request body forwarded.
-const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+use crate::live::{MaxBody, ReadError, client, read_body};
+
 /// How long [`RecordingProxy::stop`] waits for requests in flight.
 const STOP_GRACE: Duration = Duration::from_secs(10);
 
@@ -62,11 +66,14 @@ pub struct Recorded {
     pub response_headers: Vec<(String, String)>,
     /// Response body bytes as received from upstream.
     pub response_body: Vec<u8>,
+    /// Why the answer was not passed on (its body is over the cap), for the scenario to say.
+    pub note: Option<String>,
 }
 
 struct ProxyState {
     upstream: String,
     client: reqwest::Client,
+    max_body: MaxBody,
     journal: Mutex<Vec<Recorded>>,
     next: AtomicU64,
 }
@@ -83,17 +90,19 @@ pub struct RecordingProxy {
 impl RecordingProxy {
     /// Listens on `listen` (port 0: an ephemeral port) and forwards to
     /// `upstream` (`http(s)://host[:port][/prefix]`), each request ending
-    /// within `timeout`.
+    /// within `timeout`, no body larger than `max_body` passed through.
     pub async fn start(
         upstream: &str,
         listen: SocketAddr,
         timeout: Duration,
+        max_body: MaxBody,
     ) -> std::io::Result<RecordingProxy> {
         let listener = TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(ProxyState {
             upstream: upstream.trim_end_matches('/').to_string(),
             client: client(timeout),
+            max_body,
             journal: Mutex::new(Vec::new()),
             next: AtomicU64::new(0),
         });
@@ -140,19 +149,6 @@ impl Drop for RecordingProxy {
     }
 }
 
-/// A client that passes redirects back instead of following them (the
-/// runner's client follows them, which a proxy must not).
-fn client(timeout: Duration) -> reqwest::Client {
-    // TLS for https upstreams uses ring, as the runner's client does.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .timeout(timeout)
-        .connect_timeout(timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap_or_default()
-}
-
 /// The headers passed on: all but hop-by-hop ones and `also_drop`.
 fn passed<'h>(
     headers: &'h HeaderMap,
@@ -183,12 +179,14 @@ fn failure(status: StatusCode, message: String) -> Response {
 async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Response {
     let sequence = state.next.fetch_add(1, Ordering::Relaxed);
     let (parts, body) = request.into_parts();
-    let Ok(body) = to_bytes(body, MAX_BODY_BYTES).await else {
-        let message = format!("request body over {MAX_BODY_BYTES} bytes");
+    let Ok(body) = to_bytes(body, state.max_body.usize()).await else {
+        let message = format!("request body exceeds {} (--max-body)", state.max_body);
         return failure(StatusCode::PAYLOAD_TOO_LARGE, message);
     };
     let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     let url = format!("{}{path_and_query}", state.upstream);
+    // What messages name: the query may carry a credential (`?token=`), so it is left out.
+    let shown = format!("{} {}{}", parts.method, state.upstream, parts.uri.path());
     let mut builder = state
         .client
         .request(parts.method.clone(), &url)
@@ -198,13 +196,24 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
     }
     let answer = match builder.send().await {
         Ok(answer) => answer,
-        Err(e) => return failure(StatusCode::BAD_GATEWAY, format!("{url}: {e}")),
+        Err(e) => {
+            return failure(
+                StatusCode::BAD_GATEWAY,
+                format!("{shown}: {}", e.without_url()),
+            );
+        }
     };
     let status = answer.status();
     let response_headers = answer.headers().clone();
-    let response_body = match answer.bytes().await {
-        Ok(bytes) => bytes,
-        Err(e) => return failure(StatusCode::BAD_GATEWAY, format!("{url}: reading: {e}")),
+    let (response_body, note) = match read_body(answer, state.max_body).await {
+        Ok(bytes) => (bytes, None),
+        Err(e @ ReadError::TooLarge { .. }) => (Vec::new(), Some(format!("{e} (--max-body)"))),
+        Err(ReadError::Http(e)) => {
+            return failure(
+                StatusCode::BAD_GATEWAY,
+                format!("{shown}: reading: {}", e.without_url()),
+            );
+        }
     };
     state
         .journal
@@ -219,13 +228,17 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
             request_body: body.to_vec(),
             status: status.as_u16(),
             response_headers: forwarded(&response_headers, &[]),
-            response_body: response_body.to_vec(),
+            response_body: response_body.clone(),
+            note: note.clone(),
         });
+    if let Some(note) = note {
+        return failure(StatusCode::BAD_GATEWAY, format!("{shown}: {note}"));
+    }
     let mut reply = Response::builder().status(status);
     for (name, value) in passed(&response_headers, &[]) {
         reply = reply.header(name, value);
     }
     reply
         .body(Body::from(response_body))
-        .unwrap_or_else(|e| failure(StatusCode::BAD_GATEWAY, format!("{url}: {e}")))
+        .unwrap_or_else(|e| failure(StatusCode::BAD_GATEWAY, format!("{shown}: {e}")))
 }

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use super::captures::{SECRET_VARIABLE, hide_secrets, link};
+use super::captures::{SECRET_VARIABLE, hide_secrets, link, secret_hider};
 use super::draft::{CredentialNames, Draft, draft};
 use super::proxy::Recorded;
 use crate::atomic_file;
@@ -31,10 +31,16 @@ pub struct Recording {
 pub fn scenario(catalog: &Catalog, upstream: &str, recorded: &[Recorded]) -> Recording {
     let names = CredentialNames::of(catalog);
     let mut drafts: Vec<Draft> = recorded.iter().map(|r| draft(catalog, &names, r)).collect();
-    link(&mut drafts);
-    let secret = hide_secrets(&mut drafts);
+    let hider = secret_hider(&drafts);
+    link(&mut drafts, &hider);
+    let secret = hide_secrets(&mut drafts, &hider);
     let unmatched = drafts.iter().filter(|d| d.operation.is_none()).count();
-    let mut text = header(&shown_url(upstream), &drafts, unmatched, secret);
+    let mut text = header(
+        &hider.text(&shown_url(upstream)),
+        &drafts,
+        unmatched,
+        secret,
+    );
     for d in &drafts {
         step(d, &mut text);
     }

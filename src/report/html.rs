@@ -3,7 +3,7 @@
 //! per-operation heatmap of the kinds of difference, and for every step that
 //! differs the mock's and the live answer side by side, each difference
 //! highlighted where it stands. It reads the report only: secrets were
-//! redacted before any exchange existed.
+//! redacted when the comparison ended ([`crate::fidelity::compare`]).
 
 use std::collections::BTreeMap;
 use std::fmt::Write;

@@ -1,7 +1,8 @@
 //! Reporting outcomes: the terminal, JSON and JUnit reporters all read the
 //! same [`ScenarioOutcome`]s through one trait; the HTML report shows a
-//! `vouch fidelity` comparison. Reports never hold secrets: the runner
-//! redacts them before an outcome exists.
+//! `vouch fidelity` comparison. Reports never hold secrets: an outcome is
+//! redacted once it is checked and before any reporter sees it
+//! ([`crate::suite::run_all`], [`crate::fidelity::compare`]).
 
 mod arg;
 mod html;

@@ -1,5 +1,16 @@
 //! Building a step's HTTP request from its operation and variables, and
 //! sending it with a timeout and retries for connection errors only.
+//!
+//! Redirects: the client follows none by itself ([`crate::live::client`]).
+//! Without `--follow-redirects` a redirect is the answer the step checks.
+//! With it, [`send`] follows at most [`MAX_REDIRECTS`] hops itself, and sends
+//! the credential (header or query) and every header that may carry one
+//! (`Authorization`, `Proxy-Authorization`, `Cookie`, the scheme's own, such
+//! as Huawei's `X-Auth-Token`) only to the origin of the step's first URL:
+//! a hop to another origin goes without them, and a hop back gets them
+//! again. (reqwest's own policy would drop only `Authorization` and `Cookie`
+//! and forward a custom header such as `X-Auth-Token`.) The exchange holds
+//! real values, the credential included: it is redacted before it is shown.
 
 use std::time::{Duration, Instant};
 
@@ -7,7 +18,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
 
 use super::{Exchange, render_str};
-use crate::redact::redact;
+use crate::live::{MaxBody, ReadError, read_body};
 use crate::scenario::Step;
 use crate::scenario::template::{Vars, render};
 use crate::spec::{Catalog, Credential, Method, ParameterLocation, Routed};
@@ -29,17 +40,6 @@ pub struct Built<'c> {
     pub query: Vec<(String, String)>,
     pub headers: Vec<(String, String)>,
     pub body: Option<Value>,
-}
-
-/// A client for one scenario: keep-alive connections, a per-request timeout.
-pub fn client(timeout: Duration) -> reqwest::Client {
-    // TLS for live targets uses ring; installing it twice is harmless.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .timeout(timeout)
-        .connect_timeout(timeout)
-        .build()
-        .unwrap_or_default()
 }
 
 fn text_of(value: &Value) -> String {
@@ -136,107 +136,278 @@ pub fn build<'c>(catalog: &'c Catalog, step: &Step, vars: &Vars) -> Result<Built
     })
 }
 
-/// Sends `request` to `base`, adding `credential` with its token.
+/// How the runner protects itself from the target.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Safety {
+    /// `--follow-redirects`: follow redirects (at most [`MAX_REDIRECTS`]); the
+    /// credential and every credential-like header go only to the target's own origin.
+    pub follow_redirects: bool,
+    /// `--max-body`: a longer answer is a finding, not read to the end.
+    pub max_body: MaxBody,
+}
+
+/// At most this many redirects are followed for one step.
+pub const MAX_REDIRECTS: usize = 10;
+
+/// Headers never sent to another origin than the target's, whatever the scheme.
+const CREDENTIAL_HEADERS: &[&str] = &["authorization", "proxy-authorization", "cookie"];
+
+/// Why a step got no exchange to check.
+#[derive(Debug)]
+pub enum Failure {
+    /// The target could not be reached, or the answer not read.
+    Unreachable(String),
+    /// The answer's body is over `--max-body`: the message says the cap and the size seen.
+    BodyTooLarge(String),
+}
+
+/// One request of a step: the first, or one a redirect leads to.
+struct Hop<'b> {
+    method: reqwest::Method,
+    url: reqwest::Url,
+    body: Option<&'b Value>,
+}
+
+/// Sends `request` to `base`, adding `credential` with its token, and
+/// follows redirects when `safety` says so.
 pub async fn send(
     client: &reqwest::Client,
     base: &str,
     request: &Built<'_>,
     credential: Option<(&Credential, &str)>,
     retries: u32,
-    secrets: &[String],
-) -> Result<Exchange, String> {
-    let mut query = request.query.clone();
-    let mut headers = request.headers.clone();
-    match credential {
-        Some((Credential::Header { name, prefix }, token)) => {
-            headers.push((name.clone(), format!("{prefix}{token}")))
-        }
-        Some((Credential::Query { name }, token)) => query.push((name.clone(), token.to_string())),
-        None => {}
-    }
-    let mut url = format!("{}{}", base.trim_end_matches('/'), request.path);
-    if !query.is_empty() {
-        let encoded: Vec<String> = query
-            .iter()
-            .map(|(k, v)| {
-                format!(
-                    "{}={}",
-                    utf8_percent_encode(k, UNRESERVED),
-                    utf8_percent_encode(v, UNRESERVED)
-                )
-            })
-            .collect();
-        url = format!("{url}?{}", encoded.join("&"));
-    }
+    safety: Safety,
+) -> Result<Exchange, Failure> {
+    let url = first_url(base, request, credential);
+    let shown = format!("{} {url}", request.method);
+    let unreachable = |e: String| Failure::Unreachable(format!("{shown}: {e}"));
     let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes())
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| unreachable(e.to_string()))?;
+    let first = reqwest::Url::parse(&url).map_err(|e| unreachable(e.to_string()))?;
     let started = Instant::now();
-    let mut attempt = 0;
-    let response = loop {
-        let mut builder = client.request(method.clone(), &url);
-        for (k, v) in &headers {
-            builder = builder.header(k, v);
-        }
-        if let Some(body) = &request.body {
-            builder = builder
-                .header("content-type", "application/json")
-                .body(serde_json::to_vec(body).unwrap_or_default());
-        }
-        match builder.send().await {
-            Ok(r) => break r,
-            Err(e) if e.is_connect() && attempt < retries => {
-                attempt += 1;
-                tokio::time::sleep(Duration::from_millis(100 * u64::from(attempt))).await;
-            }
-            Err(e) => {
-                return Err(redact(
-                    &format!("{} {}: {}", request.method, url, error_chain(&e)),
-                    secrets,
-                ));
-            }
-        }
+    let hop = Hop {
+        method,
+        url: first.clone(),
+        body: request.body.as_ref(),
     };
+    let hops = Hops {
+        client,
+        first: &first,
+        step_headers: &request.headers,
+        credential,
+        retries,
+    };
+    let response = hops
+        .send(hop, safety.follow_redirects)
+        .await
+        .map_err(unreachable)?;
     let status = response.status().as_u16();
-    let response_headers: Vec<(String, String)> = response
-        .headers()
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.to_string(),
-                redact(&String::from_utf8_lossy(v.as_bytes()), secrets),
-            )
-        })
-        .collect();
+    let response_headers = answer_headers(&response);
     let content_type = response
         .headers()
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let bytes = response.bytes().await.map_err(|e| {
-        redact(
-            &format!(
-                "{} {}: reading the answer: {}",
-                request.method,
-                url,
-                error_chain(&e)
-            ),
-            secrets,
-        )
-    })?;
+    let bytes = read_body(response, safety.max_body)
+        .await
+        .map_err(|e| match e {
+            ReadError::TooLarge { .. } => Failure::BodyTooLarge(e.to_string()),
+            ReadError::Http(e) => unreachable(format!("reading the answer: {}", error_chain(&e))),
+        })?;
     Ok(Exchange {
         method: request.method.to_string(),
-        url: redact(&url, secrets),
-        request_headers: headers
-            .iter()
-            .map(|(k, v)| (k.clone(), redact(v, secrets)))
-            .collect(),
+        url,
+        request_headers: hop_headers(&request.headers, credential, true),
         request_body: request.body.clone(),
         status,
         content_type,
         response_headers,
-        body: redact(&String::from_utf8_lossy(&bytes), secrets),
+        body: String::from_utf8_lossy(&bytes).into_owned(),
         elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
     })
+}
+
+/// The step's first URL: base, path and query, a query credential included.
+fn first_url(base: &str, request: &Built<'_>, credential: Option<(&Credential, &str)>) -> String {
+    let mut query = request.query.clone();
+    if let Some((Credential::Query { name }, token)) = credential {
+        query.push((name.clone(), token.to_string()));
+    }
+    let url = format!("{}{}", base.trim_end_matches('/'), request.path);
+    if query.is_empty() {
+        return url;
+    }
+    let encoded: Vec<String> = query
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                utf8_percent_encode(k, UNRESERVED),
+                utf8_percent_encode(v, UNRESERVED)
+            )
+        })
+        .collect();
+    format!("{url}?{}", encoded.join("&"))
+}
+
+/// The answer's headers as text, in received order.
+fn answer_headers(response: &reqwest::Response) -> Vec<(String, String)> {
+    response
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+/// What every hop of one step shares.
+struct Hops<'a> {
+    client: &'a reqwest::Client,
+    /// The step's first URL: its origin is the target's.
+    first: &'a reqwest::Url,
+    step_headers: &'a [(String, String)],
+    credential: Option<(&'a Credential, &'a str)>,
+    retries: u32,
+}
+
+impl Hops<'_> {
+    /// Sends `hop`, then (when `follow`) each redirect, at most [`MAX_REDIRECTS`].
+    async fn send(&self, mut hop: Hop<'_>, follow: bool) -> Result<reqwest::Response, String> {
+        for _ in 0..=MAX_REDIRECTS {
+            let own = hop.url.origin() == self.first.origin();
+            let headers = hop_headers(self.step_headers, self.credential, own);
+            let response = send_hop(self.client, &hop, &headers, self.retries)
+                .await
+                .map_err(|e| error_chain(&e))?;
+            match follow
+                .then(|| redirect(&response, &hop, self.first, self.credential))
+                .flatten()
+            {
+                Some(next) => hop = next,
+                None => return Ok(response),
+            }
+        }
+        Err(format!("more than {MAX_REDIRECTS} redirects"))
+    }
+}
+
+/// The headers of a hop: the step's own, then the credential. To another
+/// origin than the target's go neither the credential nor any header that
+/// may carry one.
+fn hop_headers(
+    step: &[(String, String)],
+    credential: Option<(&Credential, &str)>,
+    own_origin: bool,
+) -> Vec<(String, String)> {
+    let credential_header = match credential {
+        Some((Credential::Header { name, prefix }, token)) => Some((name, prefix, token)),
+        _ => None,
+    };
+    let carries_credential = |name: &str| {
+        CREDENTIAL_HEADERS
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(name))
+            || credential_header.is_some_and(|(n, _, _)| n.eq_ignore_ascii_case(name))
+    };
+    let mut headers: Vec<(String, String)> = step
+        .iter()
+        .filter(|(name, _)| own_origin || !carries_credential(name))
+        .cloned()
+        .collect();
+    if let Some((name, prefix, token)) = credential_header.filter(|_| own_origin) {
+        headers.push((name.clone(), format!("{prefix}{token}")));
+    }
+    headers
+}
+
+/// Sends one hop, retrying connection errors (never after an answer).
+async fn send_hop(
+    client: &reqwest::Client,
+    hop: &Hop<'_>,
+    headers: &[(String, String)],
+    retries: u32,
+) -> Result<reqwest::Response, reqwest::Error> {
+    let mut attempt = 0;
+    loop {
+        let mut builder = client.request(hop.method.clone(), hop.url.clone());
+        for (k, v) in headers {
+            builder = builder.header(k, v);
+        }
+        if let Some(body) = hop.body {
+            builder = builder
+                .header("content-type", "application/json")
+                .body(serde_json::to_vec(body).unwrap_or_default());
+        }
+        match builder.send().await {
+            Err(e) if e.is_connect() && attempt < retries => {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(100 * u64::from(attempt))).await;
+            }
+            sent => return sent,
+        }
+    }
+}
+
+/// The hop a redirect leads to: `response` is a 301, 302, 303, 307 or 308
+/// with a `Location` to an http(s) URL. Like browsers (and reqwest), 301,
+/// 302 and 303 turn into a `GET` without body (a `HEAD` stays one); 307 and
+/// 308 repeat the request. A credential sent in the query goes only to
+/// the origin of `target`, the step's first URL.
+fn redirect<'b>(
+    response: &reqwest::Response,
+    hop: &Hop<'b>,
+    target: &reqwest::Url,
+    credential: Option<(&Credential, &str)>,
+) -> Option<Hop<'b>> {
+    let status = response.status().as_u16();
+    if !matches!(status, 301 | 302 | 303 | 307 | 308) {
+        return None;
+    }
+    let location = response.headers().get("location")?.to_str().ok()?;
+    let mut url = hop.url.join(location).ok()?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    if let Some((Credential::Query { name }, token)) = credential {
+        let own_origin = url.origin() == target.origin();
+        place_query_credential(&mut url, name, token, own_origin);
+    }
+    let repeat = matches!(status, 307 | 308);
+    let method = match &hop.method {
+        m if repeat || *m == reqwest::Method::HEAD => m.clone(),
+        _ => reqwest::Method::GET,
+    };
+    Some(Hop {
+        method,
+        url,
+        body: hop.body.filter(|_| repeat),
+    })
+}
+
+/// Puts the query credential `name=token` in `url` when `own_origin` (unless
+/// it is there), and takes every `name` parameter out of it otherwise.
+fn place_query_credential(url: &mut reqwest::Url, name: &str, token: &str, own_origin: bool) {
+    let present = url.query_pairs().any(|(k, _)| k == name);
+    if present == own_origin {
+        return;
+    }
+    let mut pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != name)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if own_origin {
+        pairs.push((name.to_string(), token.to_string()));
+    }
+    if pairs.is_empty() {
+        url.set_query(None);
+    } else {
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+    }
 }
 
 /// An error with its causes, which is where reqwest puts the useful part.
@@ -248,4 +419,56 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case::kept_on_the_target("http://a/x?token=t&b=1", true, "http://a/x?token=t&b=1")]
+    #[case::added_back_on_the_target("http://a/x?b=1", true, "http://a/x?b=1&token=t")]
+    #[case::taken_out_elsewhere("http://b/x?token=t&b=1", false, "http://b/x?b=1")]
+    #[case::the_only_parameter_elsewhere("http://b/x?token=t", false, "http://b/x")]
+    #[case::absent_elsewhere("http://b/x?b=1", false, "http://b/x?b=1")]
+    fn a_query_credential_goes_only_to_the_target(
+        #[case] url: &str,
+        #[case] own_origin: bool,
+        #[case] expected: &str,
+    ) {
+        let mut url = reqwest::Url::parse(url).unwrap();
+        place_query_credential(&mut url, "token", "t", own_origin);
+        assert_eq!(url.as_str(), expected);
+    }
+
+    #[test]
+    fn another_origin_gets_no_header_that_may_carry_a_credential() {
+        let step: Vec<(String, String)> = [
+            ("Authorization", "Basic x"),
+            ("Cookie", "s=1"),
+            ("proxy-authorization", "p"),
+            ("x-auth-token", "old"),
+            ("x-request-id", "r1"),
+        ]
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+        let scheme = Credential::Header {
+            name: "X-Auth-Token".into(),
+            prefix: String::new(),
+        };
+        let names = |own| -> Vec<String> {
+            hop_headers(&step, Some((&scheme, "tok")), own)
+                .into_iter()
+                .map(|(n, v)| format!("{n}={v}"))
+                .collect()
+        };
+        assert_eq!(names(false), ["x-request-id=r1"]);
+        assert_eq!(
+            names(true).last().map(String::as_str),
+            Some("X-Auth-Token=tok")
+        );
+        assert_eq!(names(true).len(), 6);
+    }
 }

@@ -9,7 +9,7 @@
 mod http;
 mod snapshot_files;
 
-pub use http::client;
+pub use http::{MAX_REDIRECTS, Safety};
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -21,9 +21,11 @@ use serde_json::Value;
 use crate::check::snapshot;
 use crate::check::{Finding, Observed, Rule, check_response, expect::check_expectations};
 use crate::exchange::Exchange;
+use crate::redact::Redactor;
 use crate::scenario::template::{Vars, render, render_text};
 use crate::scenario::{Scenario, Step};
 use crate::spec::{Catalog, Operation, Spec};
+use http::Failure;
 use snapshot_files::SnapshotFile;
 
 /// Where requests go and which credentials they carry.
@@ -110,6 +112,8 @@ pub struct RunOptions {
     pub snapshots: SnapshotMode,
     /// The scenarios' root, for stable ids and snapshot names.
     pub root: PathBuf,
+    /// Redirects and the body cap (`--follow-redirects`, `--max-body`).
+    pub safety: Safety,
 }
 
 /// Why a step did not produce a checked exchange.
@@ -163,6 +167,23 @@ impl StepOutcome {
     pub fn passed(&self) -> bool {
         self.findings.is_empty() && self.error.is_none()
     }
+
+    /// Replaces every secret in what the step sent and received, its findings and its error.
+    pub fn redact(&mut self, redactor: &Redactor) {
+        if let Some(exchange) = &mut self.exchange {
+            exchange.redact(redactor);
+        }
+        for finding in &mut self.findings {
+            finding.redact(redactor);
+        }
+        if let Some(StepError::Unreachable(message) | StepError::NotRun(message)) = &mut self.error
+        {
+            redactor.string(message);
+        }
+        if let Some((_, text)) = &mut self.snapshot {
+            redactor.string(text);
+        }
+    }
 }
 
 /// How a scenario ended.
@@ -212,6 +233,14 @@ impl ScenarioOutcome {
         }
     }
 
+    /// Replaces every secret in every step. An outcome holds real values
+    /// until then: the checks compare them, and reporters show only redacted ones.
+    pub fn redact(&mut self, redactor: &Redactor) {
+        for step in &mut self.steps {
+            step.redact(redactor);
+        }
+    }
+
     /// Every finding of every step.
     pub fn findings(&self) -> impl Iterator<Item = (&StepOutcome, &Finding)> {
         self.steps
@@ -228,8 +257,8 @@ pub async fn run_scenario(
     options: &RunOptions,
 ) -> ScenarioOutcome {
     let started = Instant::now();
-    let client = http::client(options.timeout);
-    let secrets = target.secrets();
+    let client = crate::live::client(options.timeout);
+    let redactor = Redactor::new(&target.secrets());
     let mut vars = initial_vars(scenario, options);
     let id = scenario.id(&options.root);
     let mut steps = Vec::new();
@@ -239,7 +268,7 @@ pub async fn run_scenario(
         catalog,
         target,
         options,
-        secrets: &secrets,
+        redactor: &redactor,
         scenario_id: &id,
         index,
         teardown,
@@ -306,7 +335,7 @@ struct StepContext<'a> {
     catalog: &'a Catalog,
     target: &'a Target,
     options: &'a RunOptions,
-    secrets: &'a [String],
+    redactor: &'a Redactor,
     scenario_id: &'a str,
     index: usize,
     teardown: bool,
@@ -346,19 +375,37 @@ impl StepContext<'_> {
             (true, Some((spec, op))) => op.security.first().zip(self.target.token(&spec.name)),
             _ => None,
         };
-        let exchange = match http::send(
+        let op_id = outcome
+            .operation
+            .clone()
+            .unwrap_or_else(|| format!("{} {}", request.method, request.path));
+        let sent = http::send(
             client,
             base,
             &request,
             credential,
             self.options.retries,
-            self.secrets,
+            self.options.safety,
         )
-        .await
-        {
+        .await;
+        let exchange = match sent {
             Ok(e) => e,
-            Err(e) => {
+            Err(Failure::Unreachable(e)) => {
                 outcome.error = Some(StepError::Unreachable(e));
+                return outcome;
+            }
+            Err(Failure::BodyTooLarge(message)) => {
+                outcome.findings.push(Finding {
+                    operation: op_id,
+                    rule: Rule::BodyTooLarge,
+                    pointer: String::new(),
+                    expected: format!(
+                        "a response body of at most {} (--max-body)",
+                        self.options.safety.max_body
+                    ),
+                    actual: message,
+                    location: Some(step.location.clone()),
+                });
                 return outcome;
             }
         };
@@ -380,10 +427,6 @@ impl StepContext<'_> {
                     .map(|f| f.located(&step.location)),
             );
         }
-        let op_id = outcome
-            .operation
-            .clone()
-            .unwrap_or_else(|| format!("{} {}", request.method, request.path));
         outcome.findings.extend(check_expectations(
             &op_id,
             &step.expect,
@@ -434,7 +477,7 @@ impl StepContext<'_> {
         outcome: &mut StepOutcome,
     ) {
         let name = snapshot::name(self.scenario_id, self.index);
-        let contents = snapshot::render(routed, exchange, &step.snapshot.redact, self.secrets);
+        let contents = snapshot::render(routed, exchange, &step.snapshot.redact, self.redactor);
         match &self.options.snapshots {
             SnapshotMode::Off => {}
             SnapshotMode::Collect => outcome.snapshot = Some((name, contents)),
@@ -509,7 +552,11 @@ pub async fn send_operation(
     };
     let request = http::build(catalog, &step, &Vars::new())?;
     let credential = op.security.first().zip(target.token(&spec.name));
-    http::send(client, base, &request, credential, 2, &target.secrets()).await
+    http::send(client, base, &request, credential, 2, Safety::default())
+        .await
+        .map_err(|failure| match failure {
+            Failure::Unreachable(why) | Failure::BodyTooLarge(why) => why,
+        })
 }
 
 #[cfg(test)]
@@ -550,6 +597,7 @@ mod tests {
             run_id: "r1".into(),
             snapshots: SnapshotMode::Off,
             root: PathBuf::new(),
+            safety: Default::default(),
         };
         let vars = initial_vars(&scenario, &options);
         assert_eq!(vars["port"], json!(8080));

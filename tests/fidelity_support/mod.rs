@@ -71,6 +71,7 @@ pub fn options(root: &Path) -> FidelityOptions {
             run_id: "fidelity0".into(),
             snapshots: SnapshotMode::Off,
             root: root.to_path_buf(),
+            safety: Default::default(),
         },
         latency_threshold_ms: 500.0,
         score_text: false,

@@ -104,7 +104,7 @@ pub fn fake_and_mock_answers(
         let mock = MockServer::start(state, "127.0.0.1:0".parse().expect("an address"))
             .await
             .expect("the mock starts");
-        let client = vouch::runner::client(std::time::Duration::from_secs(5));
+        let client = vouch::live::client(std::time::Duration::from_secs(5));
         let live = get_json(&client, &fake.url, path, header).await;
         let mocked = get_json(&client, &mock.url(), path, header).await;
         (live, mocked)
