@@ -41,6 +41,9 @@ enum Command {
         /// Also print a Markdown table of operations and errata per spec.
         #[arg(long)]
         table: bool,
+        /// Count warnings (patterns vouch skips, colliding routes) as errors.
+        #[arg(long)]
+        strict: bool,
     },
     /// Run scenarios against the built-in mock (default) or a live target.
     Run(RunArgs),
@@ -203,13 +206,15 @@ fn main() -> ExitCode {
             specs,
             allow_missing_seed,
             table,
-        } => run_lint(specs, allow_missing_seed, table),
+            strict,
+        } => run_lint(specs, allow_missing_seed, table, strict),
     }
 }
 
-fn run_lint(specs: Vec<PathBuf>, allow_missing_seed: bool, table: bool) -> ExitCode {
+fn run_lint(specs: Vec<PathBuf>, allow_missing_seed: bool, table: bool, strict: bool) -> ExitCode {
     let options = LintOptions {
         require_seed: !allow_missing_seed,
+        strict,
     };
     let report = if specs.is_empty() {
         lint_loaded(builtin_specs(), options)
@@ -219,6 +224,12 @@ fn run_lint(specs: Vec<PathBuf>, allow_missing_seed: bool, table: bool) -> ExitC
     for problem in &report.problems {
         println!("{problem}");
     }
+    for warning in &report.warnings {
+        println!("warning: {warning}");
+    }
+    for webhook in &report.webhooks {
+        println!("webhook (listed, not served): {webhook}");
+    }
     if table {
         print!("{}", vouch::lint::summary_table(&report.summaries));
     }
@@ -226,9 +237,10 @@ fn run_lint(specs: Vec<PathBuf>, allow_missing_seed: bool, table: bool) -> ExitC
         "{} spec(s), {} operation(s): {}",
         report.specs,
         report.operations,
-        match report.problems.len() {
-            0 => "no problems".to_string(),
-            n => format!("{n} problem(s)"),
+        match (report.problems.len(), report.warnings.len()) {
+            (0, 0) => "no problems".to_string(),
+            (n, 0) => format!("{n} problem(s)"),
+            (n, w) => format!("{n} problem(s), {w} warning(s)"),
         }
     );
     if report.problems.is_empty() {
@@ -270,6 +282,17 @@ fn run_mock(
             return ExitCode::from(EXIT_INVALID);
         }
     };
+    for warning in catalog.warnings() {
+        eprintln!("warning: {warning}");
+    }
+    for spec in catalog.specs() {
+        for webhook in &spec.webhooks {
+            eprintln!(
+                "{}: webhook (listed, not served): {webhook}",
+                spec.path.display()
+            );
+        }
+    }
     let state = MockState::new(
         std::sync::Arc::new(catalog),
         fixtures,
