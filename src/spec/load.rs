@@ -105,6 +105,7 @@ impl Spec {
             builder.check_refs(files, &mut format!("/{FILES_KEY}"), RefContext::Object);
         }
         let operations = builder.operations(spec_name(path));
+        builder.check_schemas();
         let (problems, warnings) = (builder.problems, builder.warnings);
         let value = &document.value;
         Ok(Spec {
@@ -214,8 +215,8 @@ struct Builder<'a> {
     doc: &'a Document,
     compiler: Compiler,
     dialect: Dialect,
-    /// Schemas already compiled, by pointer: shared responses compile once.
-    compiled: HashMap<String, Option<Schema>>,
+    /// Schemas already made, by pointer: shared responses compile once.
+    compiled: HashMap<String, Schema>,
     problems: Vec<Problem>,
     /// What vouch skips and the spec still serves without.
     warnings: Vec<Problem>,
@@ -374,17 +375,21 @@ impl<'a> Builder<'a> {
         // A top-level ref: compile the target once, under its own pointer.
         let (source, pointer) = self.follow_schema_refs(source, pointer)?;
         if let Some(done) = self.compiled.get(&pointer) {
-            return done.clone();
+            return Some(done.clone());
         }
-        let compiled = match self.compiler.compile(&pointer, source) {
-            Ok(s) => Some(s),
-            Err(message) => {
-                self.problem(&pointer, message);
-                None
-            }
-        };
+        let compiled = self.compiler.compile(&pointer, source);
         self.compiled.insert(pointer, compiled.clone());
-        compiled
+        Some(compiled)
+    }
+
+    /// Reports every schema the operations use that does not compile,
+    /// compiling them together (each component once).
+    fn check_schemas(&mut self) {
+        let mut pointers: Vec<&str> = self.compiled.keys().map(String::as_str).collect();
+        pointers.sort_unstable();
+        for (pointer, message) in self.compiler.check(&pointers) {
+            self.problem(&pointer, message);
+        }
     }
 
     fn operations(&mut self, spec: String) -> Vec<Operation> {

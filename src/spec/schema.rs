@@ -9,7 +9,7 @@
 //! schema, and nothing is fetched from anywhere.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value};
 
@@ -22,7 +22,7 @@ pub struct Schema {
     pub pointer: String,
     /// The OpenAPI schema as written (after following a top-level `$ref`).
     pub source: Arc<Value>,
-    validator: Arc<jsonschema::Validator>,
+    validator: Arc<Lazy>,
 }
 
 impl std::fmt::Debug for Schema {
@@ -81,14 +81,16 @@ impl Schema {
     /// Every violation of this schema by `instance`; empty when valid.
     pub fn violations(&self, instance: &Value) -> Vec<Violation> {
         self.validator
-            .iter_errors(instance)
-            .map(|e| Violation::of(&e))
-            .collect()
+            .get(&self.pointer)
+            .map(|v| v.iter_errors(instance).map(|e| Violation::of(&e)).collect())
+            .unwrap_or_default()
     }
 
     /// Whether `instance` is valid.
     pub fn is_valid(&self, instance: &Value) -> bool {
-        self.validator.is_valid(instance)
+        self.validator
+            .get(&self.pointer)
+            .is_none_or(|v| v.is_valid(instance))
     }
 
     /// The JSON type the schema expects at its top level, if it names exactly one.
@@ -148,9 +150,15 @@ pub struct Skipped {
 
 /// Compiles the schemas of one document. The document, its schemas
 /// converted to the dialect's JSON Schema draft, is registered once; each
-/// compiled schema is a reference into it, so components are indexed once
-/// per document and a validator holds only what its schema reaches.
+/// schema is a reference into it, compiled when first used, so loading a
+/// large document costs one pass over its schemas ([`Compiler::check`]),
+/// not one compilation of every component per operation.
+#[derive(Clone)]
 pub struct Compiler {
+    registered: Arc<Registered>,
+}
+
+struct Registered {
     registry: jsonschema::Registry<'static>,
     draft: jsonschema::Draft,
 }
@@ -175,10 +183,17 @@ const FRAGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
     .add(b'[')
     .add(b']');
 
+/// `{"$ref": <the document>#<pointer>}`: the schema at `pointer`.
+fn reference_to(pointer: &str) -> Value {
+    let fragment = percent_encoding::utf8_percent_encode(pointer, FRAGMENT);
+    serde_json::json!({ "$ref": format!("{DOCUMENT_URI}#{fragment}") })
+}
+
 impl Compiler {
     /// Prepares a compiler for the document `doc` read under `dialect`.
-    /// Keywords that cannot be honoured (patterns the regex engine refuses)
-    /// are dropped and returned, so one odd keyword never refuses a schema.
+    /// Keywords that cannot be honoured (patterns the regex engine refuses,
+    /// a `$ref` that is not a string) are dropped and returned, so one odd
+    /// keyword never refuses a schema.
     pub fn new(doc: &Value, dialect: Dialect) -> Result<(Self, Vec<Skipped>), String> {
         let draft = dialect.draft();
         let mut converted = doc.clone();
@@ -201,24 +216,69 @@ impl Compiler {
             .add(DOCUMENT_URI, converted)
             .and_then(|b| b.prepare())
             .map_err(|e| format!("the document's schemas cannot be indexed: {e}"))?;
-        Ok((Self { registry, draft }, skipped))
+        let registered = Arc::new(Registered { registry, draft });
+        Ok((Self { registered }, skipped))
     }
 
-    /// Compiles the schema at `pointer` in the document; `source` is that
-    /// schema as written.
-    pub fn compile(&self, pointer: &str, source: &Value) -> Result<Schema, String> {
-        let fragment = percent_encoding::utf8_percent_encode(pointer, FRAGMENT);
-        let root = serde_json::json!({ "$ref": format!("{DOCUMENT_URI}#{fragment}") });
-        let validator = jsonschema::options()
-            .with_draft(self.draft)
-            .with_registry(&self.registry)
-            .build(&root)
-            .map_err(|e| format!("schema does not compile: {e}"))?;
-        Ok(Schema {
+    fn build(&self, root: &Value) -> Result<jsonschema::Validator, String> {
+        jsonschema::options()
+            .with_draft(self.registered.draft)
+            .with_registry(&self.registered.registry)
+            .build(root)
+            .map_err(|e| format!("schema does not compile: {e}"))
+    }
+
+    /// The schema at `pointer` in the document; `source` is that schema as
+    /// written. It compiles when first used.
+    pub fn compile(&self, pointer: &str, source: &Value) -> Schema {
+        Schema {
             pointer: pointer.to_string(),
             source: Arc::new(source.clone()),
-            validator: Arc::new(validator),
-        })
+            validator: Arc::new(Lazy {
+                compiler: self.clone(),
+                cell: OnceLock::new(),
+            }),
+        }
+    }
+
+    /// Compiles the schemas at `pointers` together, each component once,
+    /// and returns those that do not compile, with why.
+    pub fn check(&self, pointers: &[&str]) -> Vec<(String, String)> {
+        let all: Vec<Value> = pointers.iter().map(|p| reference_to(p)).collect();
+        if self.build(&serde_json::json!({ "anyOf": all })).is_ok() {
+            return Vec::new();
+        }
+        // Only when something is wrong: find which, one by one.
+        pointers
+            .iter()
+            .filter_map(|p| {
+                self.build(&reference_to(p))
+                    .err()
+                    .map(|message| (p.to_string(), message))
+            })
+            .collect()
+    }
+}
+
+/// A schema's validator, compiled on first use.
+struct Lazy {
+    compiler: Compiler,
+    cell: OnceLock<Option<jsonschema::Validator>>,
+}
+
+impl Lazy {
+    /// The validator; `None` when the schema does not compile (loading
+    /// reports that, so a served spec never gets here).
+    fn get(&self, pointer: &str) -> Option<&jsonschema::Validator> {
+        self.cell
+            .get_or_init(|| match self.compiler.build(&reference_to(pointer)) {
+                Ok(v) => Some(v),
+                Err(message) => {
+                    tracing::warn!("{pointer}: {message}; not validated");
+                    None
+                }
+            })
+            .as_ref()
     }
 }
 
@@ -402,7 +462,7 @@ mod tests {
     fn compile_in(schema: Value, dialect: Dialect) -> (Schema, Vec<Skipped>) {
         let doc = json!({"components": {"schemas": {"S": schema.clone()}}});
         let (compiler, skipped) = Compiler::new(&doc, dialect).unwrap();
-        let compiled = compiler.compile("/components/schemas/S", &schema).unwrap();
+        let compiled = compiler.compile("/components/schemas/S", &schema);
         (compiled, skipped)
     }
 
@@ -447,8 +507,7 @@ mod tests {
         let s = Compiler::new(&doc, Dialect::OpenApi30)
             .unwrap()
             .0
-            .compile("/components/schemas/Tree", tree)
-            .unwrap();
+            .compile("/components/schemas/Tree", tree);
         assert!(s.is_valid(&json!({"name": "a", "children": [{"name": "b"}]})));
         let v = s.violations(&json!({"children": [{"name": 5}]}));
         assert_eq!(v.len(), 1);
@@ -506,8 +565,7 @@ mod tests {
         let s = Compiler::new(&doc, Dialect::OpenApi31)
             .unwrap()
             .0
-            .compile("/components/schemas/Named", named)
-            .unwrap();
+            .compile("/components/schemas/Named", named);
         assert!(s.is_valid(&json!({"id": 1, "name": "a"})));
         assert!(!s.is_valid(&json!({"id": 1})));
         assert!(!s.is_valid(&json!({"name": "a"})));
@@ -524,8 +582,7 @@ mod tests {
         let s = Compiler::new(&doc, Dialect::OpenApi30)
             .unwrap()
             .0
-            .compile("/components/schemas/Page", page)
-            .unwrap();
+            .compile("/components/schemas/Page", page);
         assert!(s.is_valid(&json!({"size": 10})));
         assert!(!s.is_valid(&json!({"size": 11})));
     }
@@ -547,5 +604,19 @@ mod tests {
         assert!(s.is_valid(&json!({"name": "abc", "code": "x"})));
         assert!(!s.is_valid(&json!({"name": "abcd"})));
         assert!(!s.is_valid(&json!({"code": "X1"})));
+    }
+
+    #[test]
+    fn check_names_each_schema_that_does_not_compile() {
+        let doc = json!({"components": {"schemas": {
+            "Good": {"type": "string"},
+            "Bad": {"type": "strin"}
+        }}});
+        let (compiler, _) = Compiler::new(&doc, Dialect::OpenApi30).unwrap();
+        assert!(compiler.check(&["/components/schemas/Good"]).is_empty());
+        let bad = compiler.check(&["/components/schemas/Good", "/components/schemas/Bad"]);
+        assert_eq!(bad.len(), 1, "{bad:?}");
+        assert_eq!(bad[0].0, "/components/schemas/Bad");
+        assert!(bad[0].1.contains("does not compile"), "{bad:?}");
     }
 }
