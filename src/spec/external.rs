@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::document::{Document, FILES_KEY, child_pointer};
+use super::document::{Document, FILES_KEY, child_pointer, push_token};
 
 /// A reference that could not be bundled: (pointer of the `$ref`, why).
 pub type Unbundled = (String, String);
@@ -76,7 +76,8 @@ impl Bundler {
         match value {
             Value::Object(map) => {
                 for (key, child) in map.iter_mut() {
-                    *pointer = child_pointer(pointer, key);
+                    pointer.push('/');
+                    push_token(pointer, key);
                     match (key.as_str(), child) {
                         ("$ref", Value::String(reference)) => {
                             if let Some(local) = self.local(reference, own, dir, pointer) {
