@@ -7,6 +7,9 @@
 //! traceable and complete: an `operationId`, an `x-seed`, and at least one
 //! success and one error response. Of scenarios, it checks that no exact
 //! check asserts a free-text field without naming its source.
+//!
+//! What vouch serves without (a pattern its regex engine refuses, routes of
+//! one spec that collide) is a warning; `--strict` makes warnings errors.
 
 use serde_json::Value;
 
@@ -20,11 +23,16 @@ use crate::spec::{Catalog, Example, Operation, Problem, Schema, Spec, StatusKey}
 pub struct LintOptions {
     /// Require `x-seed` on every operation (vouch's own specs do; a user's may not).
     pub require_seed: bool,
+    /// Count warnings as problems (`--strict`).
+    pub strict: bool,
 }
 
 impl Default for LintOptions {
     fn default() -> Self {
-        Self { require_seed: true }
+        Self {
+            require_seed: true,
+            strict: false,
+        }
     }
 }
 
@@ -33,6 +41,11 @@ impl Default for LintOptions {
 pub struct LintReport {
     /// Every problem, in file order.
     pub problems: Vec<Problem>,
+    /// What vouch skips and still serves without, in file order (empty under `strict`,
+    /// where they count as problems).
+    pub warnings: Vec<Problem>,
+    /// Webhooks of the loaded specs (`METHOD name`): accepted, listed, not served.
+    pub webhooks: Vec<String>,
     /// How many specs loaded.
     pub specs: usize,
     /// How many operations they hold.
@@ -111,6 +124,7 @@ pub fn lint_loaded(loaded: Vec<Result<Spec, Problem>>, options: LintOptions) -> 
                 report.problems.extend(spec.problems.iter().cloned());
                 report.problems.extend(check_spec(&spec, options));
                 report.summaries.push(SpecSummary::of(&spec));
+                report.webhooks.extend(spec.webhooks.iter().cloned());
                 specs.push(spec);
             }
             Err(problem) => report.problems.push(problem),
@@ -118,11 +132,17 @@ pub fn lint_loaded(loaded: Vec<Result<Spec, Problem>>, options: LintOptions) -> 
     }
     report.specs = specs.len();
     report.operations = specs.iter().map(|s| s.operations.len()).sum();
-    let (_, conflicts) = Catalog::build(specs);
+    let (catalog, conflicts) = Catalog::build(specs);
     report.problems.extend(conflicts);
-    report
-        .problems
-        .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    let warnings = catalog.warnings().iter().cloned();
+    if options.strict {
+        report.problems.extend(warnings);
+    } else {
+        report.warnings.extend(warnings);
+    }
+    for list in [&mut report.problems, &mut report.warnings] {
+        list.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    }
     report
 }
 

@@ -46,6 +46,9 @@ enum Command {
         /// spec marks `x-free-text` unless the check or its step names its `source:`.
         #[arg(long = "scenarios", value_name = "PATH")]
         scenarios: Vec<PathBuf>,
+        /// Count warnings (patterns vouch skips, colliding routes) as errors.
+        #[arg(long)]
+        strict: bool,
     },
     /// Run scenarios against the built-in mock (default) or a live target.
     Run(RunArgs),
@@ -279,7 +282,8 @@ fn main() -> ExitCode {
             allow_missing_seed,
             table,
             scenarios,
-        } => run_lint(specs, allow_missing_seed, table, scenarios),
+            strict,
+        } => run_lint(specs, allow_missing_seed, table, scenarios, strict),
         Command::Vars {
             paths,
             specs,
@@ -294,9 +298,11 @@ fn run_lint(
     allow_missing_seed: bool,
     table: bool,
     scenarios: Vec<PathBuf>,
+    strict: bool,
 ) -> ExitCode {
     let options = LintOptions {
         require_seed: !allow_missing_seed,
+        strict,
     };
     let mut report = if specs.is_empty() {
         lint_loaded(builtin_specs(), options)
@@ -319,6 +325,12 @@ fn run_lint(
     for problem in &report.problems {
         println!("{problem}");
     }
+    for warning in &report.warnings {
+        println!("warning: {warning}");
+    }
+    for webhook in &report.webhooks {
+        println!("webhook (listed, not served): {webhook}");
+    }
     if table {
         print!("{}", vouch::lint::summary_table(&report.summaries));
     }
@@ -326,9 +338,10 @@ fn run_lint(
         "{} spec(s), {} operation(s): {}",
         report.specs,
         report.operations,
-        match report.problems.len() {
-            0 => "no problems".to_string(),
-            n => format!("{n} problem(s)"),
+        match (report.problems.len(), report.warnings.len()) {
+            (0, 0) => "no problems".to_string(),
+            (n, 0) => format!("{n} problem(s)"),
+            (n, w) => format!("{n} problem(s), {w} warning(s)"),
         }
     );
     if report.problems.is_empty() {
@@ -370,6 +383,17 @@ fn run_mock(
             return ExitCode::from(EXIT_INVALID);
         }
     };
+    for warning in catalog.warnings() {
+        eprintln!("warning: {warning}");
+    }
+    for spec in catalog.specs() {
+        for webhook in &spec.webhooks {
+            eprintln!(
+                "{}: webhook (listed, not served): {webhook}",
+                spec.path.display()
+            );
+        }
+    }
     let state = MockState::new(
         std::sync::Arc::new(catalog),
         fixtures,

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use rstest::rstest;
-use serde_json::Value;
+use serde_json::{Value, json};
 use vouch::lint::{LintOptions, lint};
 use vouch::spec::{Catalog, Method, Routed};
 
@@ -20,7 +20,11 @@ fn shipped_specs() -> Vec<PathBuf> {
 
 #[test]
 fn shipped_specs_lint_clean() {
-    let report = lint(&shipped_specs(), LintOptions::default());
+    let options = LintOptions {
+        strict: true,
+        ..LintOptions::default()
+    };
+    let report = lint(&shipped_specs(), options);
     let problems: Vec<String> = report.problems.iter().map(|p| p.to_string()).collect();
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert_eq!(report.specs, 5);
@@ -88,7 +92,12 @@ fn broken_spec_gives_located_finding(
     #[case] message: &str,
 ) {
     let path = root().join("tests/broken").join(file);
-    let report = lint(std::slice::from_ref(&path), LintOptions::default());
+    // Strict: colliding routes, a warning by default, count too.
+    let options = LintOptions {
+        strict: true,
+        ..LintOptions::default()
+    };
+    let report = lint(std::slice::from_ref(&path), options);
     let found = report
         .problems
         .iter()
@@ -294,4 +303,170 @@ fn shipped_routes_resolve_with_literal_precedence(
         Routed::Operation { operation, .. } => assert_eq!(operation.id, id),
         other => panic!("{method} {path}: {other:?}"),
     }
+}
+
+fn openapi_file(name: &str) -> PathBuf {
+    root().join("tests/openapi").join(name)
+}
+
+/// The schema of `operation`'s `application/json` request body.
+fn body_schema<'c>(catalog: &'c Catalog, operation: &str) -> &'c vouch::spec::Schema {
+    let (_, op) = catalog.operation(operation).unwrap();
+    let body = op.request_body.as_ref().unwrap();
+    body.content[0].schema.as_ref().unwrap()
+}
+
+#[test]
+fn openapi_31_schemas_mean_json_schema_2020_12_and_webhooks_are_listed() {
+    let path = openapi_file("v31.yaml");
+    let catalog = Catalog::load(std::slice::from_ref(&path)).unwrap_or_else(|p| panic!("{p:#?}"));
+    let schema = body_schema(&catalog, "things.create");
+    // Type arrays, const, and a $ref with a sibling `required`.
+    assert!(schema.is_valid(&json!({"name": null, "kind": "widget", "size": 1})));
+    assert!(!schema.is_valid(&json!({"name": "a", "kind": "gadget"})));
+    assert!(
+        !schema.is_valid(&json!({"name": "a"})),
+        "the sibling `required` applies"
+    );
+    assert!(
+        !schema.is_valid(&json!({"kind": "widget"})),
+        "the referenced `required` applies"
+    );
+    assert!(!schema.is_valid(&json!({"name": "a", "kind": "widget", "size": 0})));
+    assert_eq!(catalog.specs()[0].webhooks, ["POST thingChanged"]);
+
+    let out = Command::new(env!("CARGO_BIN_EXE_vouch"))
+        .args(["lint", "--allow-missing-seed"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("webhook (listed, not served): POST thingChanged"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn swagger_2_is_read_as_openapi_3_with_bodies_forms_and_servers() {
+    let path = openapi_file("swagger2.yaml");
+    let catalog = Catalog::load(std::slice::from_ref(&path)).unwrap_or_else(|p| panic!("{p:#?}"));
+    let create = body_schema(&catalog, "orders.create");
+    assert_eq!(create.pointer, "/components/schemas/Order");
+    assert!(create.is_valid(&json!({"quantity": 1})));
+    assert!(!create.is_valid(&json!({"quantity": 0})));
+    let (_, note) = catalog.operation("orders.note").unwrap();
+    let form = &note.request_body.as_ref().unwrap().content[0];
+    assert_eq!(form.media_type, "application/x-www-form-urlencoded");
+    let form_schema = form.schema.as_ref().unwrap();
+    assert!(form_schema.is_valid(&json!({"text": "short"})));
+    assert!(!form_schema.is_valid(&json!({"text": "far too long"})));
+    assert!(!form_schema.is_valid(&json!({})));
+    assert_eq!(note.parameters.len(), 1);
+    let (_, created) = catalog.operation("orders.create").unwrap();
+    assert_eq!(
+        created.responses[0].content[0].media_type,
+        "application/json"
+    );
+    let spec = &catalog.specs()[0];
+    assert_eq!(
+        spec.document.value["servers"],
+        json!([{"url": "https://store.example/v1"}])
+    );
+    // A problem in a definition names its line in the 2.0 source.
+    let problem = spec.problem("/components/schemas/Order/properties/quantity", "x");
+    assert_eq!(problem.line, Some(13));
+}
+
+#[test]
+fn refs_reach_anywhere_in_the_document_and_into_local_files() {
+    let path = openapi_file("refs/main.yaml");
+    let catalog = Catalog::load(std::slice::from_ref(&path)).unwrap_or_else(|p| panic!("{p:#?}"));
+    let (_, list) = catalog.operation("items.list").unwrap();
+    let offset = list.parameters[1].schema.as_ref().unwrap();
+    assert_eq!(offset.pointer, "/components/parameters/Limit/schema");
+    assert!(offset.is_valid(&json!(50)));
+    assert!(!offset.is_valid(&json!(51)));
+    // A request body that is a $ref into another path's operation, whose
+    // schema lives in a file that refers to a third one.
+    let create = body_schema(&catalog, "items.create");
+    assert!(create.is_valid(&json!({"name": "a", "owner": {"login": "me"}})));
+    assert!(!create.is_valid(&json!({"name": "a", "owner": {"login": "much-too-long"}})));
+    assert!(!create.is_valid(&json!({"owner": {"login": "me"}})));
+}
+
+#[test]
+fn a_ref_cycle_is_an_error_naming_the_file() {
+    let path = openapi_file("refs/cycle.yaml");
+    let problems = Catalog::load(std::slice::from_ref(&path)).unwrap_err();
+    let cycle = problems
+        .iter()
+        .find(|p| p.message.contains("`$ref` cycle"))
+        .unwrap_or_else(|| panic!("{problems:#?}"));
+    assert!(cycle.file.ends_with("refs/cycle-other.yaml"), "{cycle}");
+    assert_eq!(cycle.line, Some(1));
+    assert!(cycle.message.contains("cycle-other.yaml#/Ping"), "{cycle}");
+    assert!(cycle.message.contains("cycle-other.yaml#/Pong"), "{cycle}");
+}
+
+#[test]
+fn an_unsupported_pattern_and_colliding_routes_are_warnings_resolved_in_document_order() {
+    let path = openapi_file("resilience.yaml");
+    let catalog = Catalog::load(std::slice::from_ref(&path)).unwrap_or_else(|p| panic!("{p:#?}"));
+    let messages: Vec<&str> = catalog
+        .warnings()
+        .iter()
+        .map(|w| w.message.as_str())
+        .collect();
+    assert_eq!(messages.len(), 3, "{messages:#?}");
+    assert!(
+        messages.iter().any(|m| m.contains("[^\\p\\{C\\}]*")),
+        "{messages:#?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.contains("[\\p{all}]*")),
+        "{messages:#?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("`notes.byName`") && m.contains("go to `notes.get`")),
+        "{messages:#?}"
+    );
+    // The first template declared answers; the rest of the schema still applies.
+    match catalog.route(Method::Get, "/notes/n1") {
+        Routed::Operation { operation, .. } => assert_eq!(operation.id, "notes.get"),
+        other => panic!("{other:?}"),
+    }
+    let (_, get) = catalog.operation("notes.get").unwrap();
+    let note = get.responses[0].content[0].schema.as_ref().unwrap();
+    assert!(note.is_valid(&json!({"text": "\u{1}"})));
+    assert!(!note.is_valid(&json!({"text": "toolong"})));
+
+    let lint_with = |strict: bool| {
+        let mut args = vec!["lint", "--allow-missing-seed"];
+        if strict {
+            args.push("--strict");
+        }
+        let out = Command::new(env!("CARGO_BIN_EXE_vouch"))
+            .args(args)
+            .arg(&path)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (_, relaxed) = lint_with(false);
+    assert_eq!(relaxed.matches("warning: ").count(), 3, "{relaxed}");
+    assert!(relaxed.contains("3 warning(s)"), "{relaxed}");
+    let (code, strict) = lint_with(true);
+    assert_eq!(code, Some(2), "{strict}");
+    assert!(!strict.contains("warning: "), "{strict}");
+    assert!(
+        strict.contains("is not supported by vouch's regex engine"),
+        "{strict}"
+    );
+    assert!(strict.contains("would match the same requests"), "{strict}");
 }

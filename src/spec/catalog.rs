@@ -10,6 +10,9 @@ use super::{Operation, Problem, Spec};
 #[derive(Debug, Default)]
 pub struct Catalog {
     specs: Vec<Spec>,
+    /// What is served despite being odd: every spec's warnings, and
+    /// templates of one spec colliding (resolved by document order).
+    warnings: Vec<Problem>,
     routes: RouteTable<(usize, usize)>,
     by_id: HashMap<String, (usize, usize)>,
 }
@@ -62,9 +65,13 @@ impl Catalog {
     }
 
     /// Indexes `specs`, returning the problems that make two operations
-    /// indistinguishable (same route, or same operationId).
+    /// indistinguishable (same route in two specs, or same operationId).
+    /// Two templates of one spec that could match the same request are a
+    /// warning instead ([`Catalog::warnings`]): the one declared first
+    /// answers, in the order the spec's authors wrote them.
     pub fn build(specs: Vec<Spec>) -> (Catalog, Vec<Problem>) {
         let mut catalog = Catalog {
+            warnings: specs.iter().flat_map(|s| s.warnings.clone()).collect(),
             specs,
             ..Catalog::default()
         };
@@ -74,17 +81,31 @@ impl Catalog {
                 if let Err(conflict) = catalog.routes.insert(op.method, &op.path, (si, oi)) {
                     let (osi, ooi) = conflict.value;
                     let other = &catalog.specs[osi].operations[ooi];
-                    problems.push(spec.problem(
-                        &op.pointer,
-                        format!(
-                            "`{}` ({}) would match the same requests as `{}` ({} in {})",
-                            op.id,
-                            op.route(),
-                            other.id,
-                            other.route(),
-                            catalog.specs[osi].path.display()
-                        ),
-                    ));
+                    if osi == si {
+                        catalog.warnings.push(spec.problem(
+                            &op.pointer,
+                            format!(
+                                "`{}` ({}) would match the same requests as `{}` ({}), declared before it: those requests go to `{}` (document order)",
+                                op.id,
+                                op.route(),
+                                other.id,
+                                other.route(),
+                                other.id
+                            ),
+                        ));
+                    } else {
+                        problems.push(spec.problem(
+                            &op.pointer,
+                            format!(
+                                "`{}` ({}) would match the same requests as `{}` ({} in {})",
+                                op.id,
+                                op.route(),
+                                other.id,
+                                other.route(),
+                                catalog.specs[osi].path.display()
+                            ),
+                        ));
+                    }
                 }
                 if op.has_declared_id
                     && let Some(&(osi, ooi)) = catalog.by_id.get(&op.id)
@@ -105,6 +126,12 @@ impl Catalog {
             }
         }
         (catalog, problems)
+    }
+
+    /// What the catalog serves despite being odd (skipped keywords, routes
+    /// of one spec that collide), in load order.
+    pub fn warnings(&self) -> &[Problem] {
+        &self.warnings
     }
 
     /// The loaded specs.

@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
@@ -14,8 +16,33 @@ use serde_saphyr::Spanned;
 pub struct Document {
     /// The whole document as JSON.
     pub value: Value,
-    positions: HashMap<String, (u64, u64)>,
+    /// Where each node stands, by pointer: built while parsing YAML, or on
+    /// first use from `source` for a document read as plain JSON.
+    positions: OnceLock<Positions>,
+    /// The text of a document read as plain JSON, kept to build `positions` when asked.
+    source: Option<Arc<str>>,
+    /// Pointer prefixes a conversion renamed: (as converted, as written).
+    renamed: Vec<(String, String)>,
+    /// Local files bundled in under `/x-vouch-files/<i>`, each with its own line index.
+    files: Vec<(PathBuf, Document)>,
 }
+
+/// The (line, column) of each node, by JSON pointer.
+type Positions = HashMap<String, (u64, u64)>;
+
+/// The key under which files reached by `$ref` are bundled into a document.
+pub const FILES_KEY: &str = "x-vouch-files";
+
+/// Most nodes a document may have, counting those an alias repeats: a 20 MB
+/// spec has about two million.
+pub const MAX_NODES: usize = 10_000_000;
+
+/// Most parser events, counting those an alias repeats.
+const MAX_EVENTS: usize = 25_000_000;
+
+/// Most nodes that aliases (`*name`) may repeat in one document: what stops
+/// an alias bomb, whatever the size of the plain document.
+pub const MAX_ALIAS_EXPANSION: usize = 1_000_000;
 
 /// Why a text is not a YAML (or JSON) document.
 #[derive(Debug, Clone)]
@@ -30,25 +57,104 @@ pub struct ParseError {
 
 impl Document {
     /// Parses YAML 1.2 (and so JSON) text into a value with a line index.
+    /// Text that is plain JSON is read by the JSON parser, many times faster
+    /// on large specs; its line index is built only when a line is asked for.
     pub fn parse(text: &str) -> Result<Self, ParseError> {
-        let mut options = serde_saphyr::Options::default();
-        // YAML 1.2 core booleans only: `y`, `on` and `no` stay strings.
-        options.strict_booleans = true;
-        options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::Error;
-        let root: Spanned<Node> =
-            serde_saphyr::from_str_with_options(text, options).map_err(|e| {
-                let location = e.location();
-                ParseError {
-                    line: location.map(|l| l.line()).filter(|&l| l > 0),
-                    column: location.map(|l| l.column()).filter(|&c| c > 0),
-                    message: budget_message(&e).unwrap_or_else(|| first_line(&e.to_string())),
-                }
-            })?;
-        let mut positions = HashMap::new();
-        let value =
-            root.value
-                .into_value(String::new(), position(&root.referenced), &mut positions);
-        Ok(Self { value, positions })
+        let json = text.trim_start().starts_with(['{', '[']);
+        if json && let Ok(value) = serde_json::from_str::<Value>(text) {
+            return Ok(Self {
+                value,
+                positions: OnceLock::new(),
+                source: Some(text.into()),
+                renamed: Vec::new(),
+                files: Vec::new(),
+            });
+        }
+        let (value, positions) = parse_yaml(text)?;
+        Ok(Self {
+            value,
+            positions: OnceLock::from(positions),
+            source: None,
+            renamed: Vec::new(),
+            files: Vec::new(),
+        })
+    }
+
+    /// The line index, built from the JSON text on first use.
+    fn positions(&self) -> &Positions {
+        self.positions.get_or_init(|| {
+            self.source
+                .as_deref()
+                .and_then(|text| parse_yaml(text).ok())
+                .map(|(_, positions)| positions)
+                .unwrap_or_default()
+        })
+    }
+}
+
+/// Parses YAML text into its value and the position of every node.
+fn parse_yaml(text: &str) -> Result<(Value, Positions), ParseError> {
+    let mut options = serde_saphyr::Options::default();
+    // YAML 1.2 core booleans only: `y`, `on` and `no` stay strings.
+    options.strict_booleans = true;
+    options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::Error;
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = MAX_NODES;
+    budget.max_events = MAX_EVENTS;
+    options.budget = Some(budget);
+    options.alias_limits.max_total_replayed_events = MAX_ALIAS_EXPANSION;
+    let root: Spanned<Node> = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
+        let location = e.location();
+        ParseError {
+            line: location.map(|l| l.line()).filter(|&l| l > 0),
+            column: location.map(|l| l.column()).filter(|&c| c > 0),
+            message: budget_message(&e).unwrap_or_else(|| first_line(&e.to_string())),
+        }
+    })?;
+    let mut positions = HashMap::new();
+    let value = root
+        .value
+        .into_value(String::new(), position(&root.referenced), &mut positions);
+    Ok((value, positions))
+}
+
+impl Document {
+    /// This document's line index for `value`, a conversion of it whose
+    /// pointers differ from the source's by the prefixes in `renamed`
+    /// (as converted, as written).
+    pub fn converted(self, value: Value, renamed: &[(&str, &str)]) -> Self {
+        Self {
+            value,
+            renamed: renamed
+                .iter()
+                .map(|(to, from)| (to.to_string(), from.to_string()))
+                .collect(),
+            ..self
+        }
+    }
+
+    /// Keeps the line index of a file bundled under `/x-vouch-files/<i>` (in order).
+    pub(crate) fn add_file(&mut self, path: PathBuf, index: Document) {
+        self.files.push((path, index));
+    }
+
+    /// The file a pointer into this document stands in, that file's line index and the
+    /// pointer within it: a bundled file for `/x-vouch-files/<i>/...`, else `main`.
+    pub fn source_of<'d>(
+        &'d self,
+        main: &'d Path,
+        pointer: &'d str,
+    ) -> (&'d Path, &'d Document, &'d str) {
+        let bundled = pointer
+            .strip_prefix("/")
+            .and_then(|p| p.strip_prefix(FILES_KEY))
+            .and_then(|p| p.strip_prefix('/'))
+            .and_then(|rest| {
+                let (index, inner) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+                let (path, doc) = self.files.get(index.parse::<usize>().ok()?)?;
+                Some((path.as_path(), doc, inner))
+            });
+        bundled.unwrap_or((main, self, pointer))
     }
 
     /// The 1-based source line of the node at `pointer`, or of its nearest
@@ -60,9 +166,14 @@ impl Document {
     /// The 1-based (line, column) of the node at `pointer` (for a mapping
     /// entry, of its key), or of its nearest ancestor that has one.
     pub fn position_of(&self, pointer: &str) -> Option<(u64, u64)> {
-        let mut p = pointer;
+        let written = self.renamed.iter().find_map(|(to, from)| {
+            pointer
+                .strip_prefix(to.as_str())
+                .map(|rest| format!("{from}{rest}"))
+        });
+        let mut p = written.as_deref().unwrap_or(pointer);
         loop {
-            if let Some(&at) = self.positions.get(p) {
+            if let Some(&at) = self.positions().get(p) {
                 return Some(at);
             }
             p = &p[..p.rfind('/')?];
@@ -72,9 +183,9 @@ impl Document {
     /// The (line, column) of the value at `pointer` itself (for a mapping
     /// entry, where its value starts rather than its key).
     pub fn value_position(&self, pointer: &str) -> Option<(u64, u64)> {
-        self.positions
+        self.positions()
             .get(&format!("{pointer}#value"))
-            .or_else(|| self.positions.get(pointer))
+            .or_else(|| self.positions().get(pointer))
             .copied()
     }
 }
@@ -96,13 +207,15 @@ const MESSAGE_CHARS: usize = 200;
 fn budget_message(e: &serde_saphyr::Error) -> Option<String> {
     use serde_saphyr::budget::BudgetBreach;
     let limits = serde_saphyr::Budget::default();
+    if let serde_saphyr::Error::AliasReplayLimitExceeded { .. } = e {
+        return Some(alias_message());
+    }
     let (what, limit) = match e {
-        serde_saphyr::Error::WithSnippet { error, .. } => return budget_message(error),
+        serde_saphyr::Error::WithSnippet { error, .. }
+        | serde_saphyr::Error::AliasError { error, .. } => return budget_message(error),
         serde_saphyr::Error::Budget { breach, .. } => match breach {
-            BudgetBreach::Nodes { .. } => {
-                ("nodes (mappings, sequences and scalars)", limits.max_nodes)
-            }
-            BudgetBreach::Events { .. } => ("parser events", limits.max_events),
+            BudgetBreach::Nodes { .. } => ("nodes (mappings, sequences and scalars)", MAX_NODES),
+            BudgetBreach::Events { .. } => ("parser events", MAX_EVENTS),
             BudgetBreach::Depth { .. } => ("levels of nesting", limits.max_depth),
             BudgetBreach::ScalarBytes { .. } => {
                 ("bytes of scalar text", limits.max_total_scalar_bytes)
@@ -111,6 +224,9 @@ fn budget_message(e: &serde_saphyr::Error) -> Option<String> {
             BudgetBreach::Aliases { .. } => ("aliases (`*name`)", limits.max_aliases),
             BudgetBreach::Anchors { .. } => ("anchors (`&name`)", limits.max_anchors),
             BudgetBreach::MergeKeys { .. } => ("merge keys (`<<`)", limits.max_merge_keys),
+            BudgetBreach::RecordedAnchorEvents { .. }
+            | BudgetBreach::RecordedAnchorBytes { .. }
+            | BudgetBreach::AliasAnchorRatio { .. } => return Some(alias_message()),
             other => {
                 return Some(format!(
                     "the document is over a size limit of the YAML reader: {other:?}"
@@ -122,6 +238,13 @@ fn budget_message(e: &serde_saphyr::Error) -> Option<String> {
     Some(format!(
         "the document is too large: a document may have at most {limit} {what}; split it or make it smaller"
     ))
+}
+
+/// Why a document whose aliases expand too far is refused.
+fn alias_message() -> String {
+    format!(
+        "the document's aliases (`*name`) expand to more than the YAML reader allows (about {MAX_ALIAS_EXPANSION} nodes); expand them in the file or make it smaller"
+    )
 }
 
 /// How many characters an error snippet shows on each side of the column.
@@ -350,11 +473,27 @@ mod tests {
     }
 
     #[test]
-    fn a_document_over_the_node_budget_says_how_many_nodes_are_allowed() {
-        let text = format!("[{}]", vec!["1"; 300_000].join(","));
+    fn a_large_plain_document_is_read() {
+        // Over the parser's default budget of 250,000 nodes, as real 20 MB specs are.
+        let text = format!("[{}]", vec!["1"; 600_000].join(","));
+        let doc = Document::parse(&text).unwrap();
+        assert_eq!(doc.value.as_array().map(Vec::len), Some(600_000));
+    }
+
+    #[test]
+    fn an_alias_bomb_is_refused_by_the_alias_expansion_budget() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let p = i - 1;
+            text += &format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            );
+        }
         let error = Document::parse(&text).unwrap_err();
         assert!(
-            error.message.contains("at most 250000 nodes"),
+            error
+                .message
+                .contains("aliases (`*name`) expand to more than"),
             "{}",
             error.message
         );

@@ -1,17 +1,21 @@
-//! Building a [`Spec`] from a file: parse, check the shape with `openapiv3`,
-//! resolve `$ref`s, and compile every schema once.
+//! Building a [`Spec`] from a file: parse, read its version (OpenAPI 3.0,
+//! 3.1, or Swagger 2.0 converted to 3.0), bundle the local files its `$ref`s
+//! reach, check the shape with `openapiv3`, resolve `$ref`s, and compile
+//! every schema once.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::path::Path;
 
 use serde_json::Value;
 
-use super::document::{Document, ParseError, child_pointer, excerpt, push_token};
-use super::schema::{Compiler, Schema};
+use super::document::{Document, FILES_KEY, ParseError, child_pointer, excerpt, push_token};
+use super::locate::local_target;
+use super::schema::{Compiler, Dialect, Schema};
 use super::{
     Credential, Example, Header, MediaType, Method, Operation, Parameter, ParameterLocation,
-    Problem, RequestBody, Response, Spec, StatusKey, problem_at,
+    Problem, RequestBody, Response, Spec, StatusKey, external, openapi31, problem_at, swagger2,
 };
 
 /// Why `text` is not YAML or JSON, with a window of the offending line around the column.
@@ -35,8 +39,9 @@ const MAX_REF_HOPS: usize = 32;
 
 impl Spec {
     /// Loads the spec at `path`. `Err` means the file cannot be used at all
-    /// (unreadable, not YAML/JSON, not OpenAPI 3.0); lesser problems are kept
-    /// in [`Spec::problems`].
+    /// (unreadable, not YAML/JSON, not OpenAPI 3.0, 3.1 or Swagger 2.0);
+    /// lesser problems are kept in [`Spec::problems`], and what vouch skips in
+    /// [`Spec::warnings`].
     pub fn load(path: &Path) -> Result<Spec, Problem> {
         let text = std::fs::read_to_string(path).map_err(|e| Problem {
             file: path.to_path_buf(),
@@ -55,37 +60,53 @@ impl Spec {
             pointer: String::new(),
             message: parse_error_message(text, &e),
         })?;
-        let version = document.value.get("openapi").and_then(Value::as_str);
-        if !version.is_some_and(|v| v.starts_with("3.0")) {
-            return Err(problem_at(
-                path,
-                &document,
-                "/openapi",
-                format!(
-                    "vouch reads OpenAPI 3.0 documents; this one declares `openapi: {}`",
-                    version.unwrap_or("(missing)")
-                ),
-            ));
+        let mut document = document;
+        if openapi31::is_openapi31(&document.value) {
+            openapi31::resolve_ids(&mut document.value);
         }
-        if let Err(e) = serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(&document.value) {
+        let unbundled = external::bundle(path, &mut document);
+        let (document, dialect) = read_version(path, document)?;
+        let structure = match dialect {
+            Dialect::OpenApi31 => Cow::Owned(openapi31::structure_as_30(&document.value)),
+            Dialect::OpenApi30 => Cow::Borrowed(&document.value),
+        };
+        if let Err(e) =
+            serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(structure.as_ref())
+        {
             let pointer = path_to_pointer(e.path());
             return Err(problem_at(
                 path,
                 &document,
                 &pointer,
-                format!("not a valid OpenAPI 3.0 document: {}", e.inner()),
+                format!("not a valid OpenAPI document: {}", e.inner()),
             ));
         }
+        drop(structure);
+        let (compiler, skipped) = Compiler::new(&document.value, dialect)
+            .map_err(|message| problem_at(path, &document, "", message))?;
         let mut builder = Builder {
             path,
             doc: &document,
-            compiler: Compiler::new(&document.value),
+            compiler,
+            dialect,
             compiled: HashMap::new(),
             problems: Vec::new(),
+            warnings: Vec::new(),
         };
+        for (at, message) in unbundled {
+            builder.problem(&at, message);
+        }
+        for skip in skipped {
+            let warning = problem_at(path, &document, &skip.pointer, skip.message);
+            builder.warnings.push(warning);
+        }
         builder.check_refs(&document.value, &mut String::new(), RefContext::Object);
+        if let Some(files) = document.value.get(FILES_KEY) {
+            builder.check_refs(files, &mut format!("/{FILES_KEY}"), RefContext::Object);
+        }
         let operations = builder.operations(spec_name(path));
-        let mut problems = builder.problems;
+        builder.check_schemas();
+        let (mut problems, warnings) = (builder.problems, builder.warnings);
         let ids: Vec<&str> = operations.iter().map(|o| o.id.as_str()).collect();
         problems.extend(super::marks::problems(path, &document, &ids));
         let value = &document.value;
@@ -101,11 +122,49 @@ impl Spec {
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string(),
+            webhooks: openapi31::webhooks(value)
+                .into_iter()
+                .map(|(name, _)| name)
+                .collect(),
+            dialect,
             operations,
             problems,
+            warnings,
             document,
         })
     }
+}
+
+/// The document in 3.0 shape and the meaning of its schemas, from its
+/// `openapi` or `swagger` field.
+fn read_version(path: &Path, document: Document) -> Result<(Document, Dialect), Problem> {
+    let value = &document.value;
+    if swagger2::is_swagger2(value) {
+        let converted = swagger2::to_openapi30(value);
+        return Ok((
+            document.converted(converted, swagger2::RENAMED),
+            Dialect::OpenApi30,
+        ));
+    }
+    if openapi31::is_openapi31(value) {
+        return Ok((document, Dialect::OpenApi31));
+    }
+    let declared = value.get("openapi").and_then(Value::as_str);
+    if declared.is_some_and(|v| v.starts_with("3.0")) {
+        return Ok((document, Dialect::OpenApi30));
+    }
+    let (field, version) = match (declared, value.get("swagger")) {
+        (None, Some(swagger)) => ("swagger", swagger.to_string()),
+        _ => ("openapi", declared.unwrap_or("(missing)").to_string()),
+    };
+    Err(problem_at(
+        path,
+        &document,
+        &format!("/{field}"),
+        format!(
+            "vouch reads OpenAPI 3.0 and 3.1 and Swagger 2.0 documents; this one declares `{field}: {version}`"
+        ),
+    ))
 }
 
 fn spec_name(path: &Path) -> String {
@@ -157,9 +216,12 @@ struct Builder<'a> {
     path: &'a Path,
     doc: &'a Document,
     compiler: Compiler,
-    /// Schemas already compiled, by pointer: shared responses compile once.
-    compiled: HashMap<String, Option<Schema>>,
+    dialect: Dialect,
+    /// Schemas already made, by pointer: shared responses compile once.
+    compiled: HashMap<String, Schema>,
     problems: Vec<Problem>,
+    /// What vouch skips and the spec still serves without.
+    warnings: Vec<Problem>,
 }
 
 impl<'a> Builder<'a> {
@@ -180,8 +242,12 @@ impl<'a> Builder<'a> {
                     && let Some(Value::String(target)) = map.get("$ref")
                 {
                     let at = child_pointer(pointer, "$ref");
-                    if let Err(message) = self.target(target) {
-                        self.problem(&at, message);
+                    // References to other files were bundled (or reported) already.
+                    if target.starts_with('#') {
+                        match self.target(target) {
+                            Err(message) => self.problem(&at, message),
+                            Ok(_) => self.check_cycle(pointer),
+                        }
                     }
                 }
                 for (k, v) in map {
@@ -212,14 +278,11 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// The value a local `$ref` points at.
+    /// The value a `$ref` points at (after bundling, every followable one is local).
     fn target(&self, reference: &str) -> Result<&'a Value, String> {
-        let Some(pointer) = reference.strip_prefix('#') else {
-            return Err(format!(
-                "`$ref: {reference}` points outside this file; vouch resolves only local refs (`#/components/...`)"
-            ));
+        let Some(decoded) = local_target(reference) else {
+            return Err(format!("`$ref: {reference}` cannot be followed"));
         };
-        let decoded = percent_encoding::percent_decode_str(pointer).decode_utf8_lossy();
         self.doc
             .value
             .pointer(&decoded)
@@ -235,35 +298,100 @@ impl<'a> Builder<'a> {
             };
             // Dangling refs were reported by check_refs.
             value = self.target(reference).ok()?;
-            pointer = reference[1..].to_string();
+            pointer = local_target(reference)?;
         }
-        self.problem(&pointer, "`$ref` chain is a cycle");
+        // check_refs reported the cycle.
         None
+    }
+
+    /// Follows a schema's `$ref` to the schema it names, as long as the
+    /// reference stands for the whole schema: always in 3.0 (siblings of
+    /// `$ref` are ignored there), only when it stands alone in 3.1.
+    fn follow_schema_refs(
+        &mut self,
+        value: &'a Value,
+        pointer: String,
+    ) -> Option<(&'a Value, String)> {
+        let (mut value, mut pointer) = (value, pointer);
+        for _ in 0..MAX_REF_HOPS {
+            let whole = match value {
+                Value::Object(map) => self.dialect == Dialect::OpenApi30 || map.len() == 1,
+                _ => false,
+            };
+            let Some(reference) = value.get("$ref").and_then(Value::as_str).filter(|_| whole)
+            else {
+                return Some((value, pointer));
+            };
+            value = self.target(reference).ok()?;
+            pointer = local_target(reference)?;
+        }
+        None
+    }
+
+    /// Reports a chain of `$ref`s that comes back to the object at `start`
+    /// (once per cycle: from the object of the cycle that sorts first).
+    fn check_cycle(&mut self, start: &str) {
+        let mut chain = vec![start.to_string()];
+        let mut at = start.to_string();
+        while chain.len() <= MAX_REF_HOPS {
+            let Some(next) = self
+                .doc
+                .value
+                .pointer(&at)
+                .and_then(|v| v.get("$ref"))
+                .and_then(Value::as_str)
+                .and_then(local_target)
+            else {
+                return;
+            };
+            if next == start {
+                if chain.iter().all(|p| p.as_str() >= start) {
+                    let names: Vec<String> = chain.iter().map(|p| self.place(p)).collect();
+                    self.problem(
+                        &child_pointer(start, "$ref"),
+                        format!(
+                            "`$ref` cycle: {} → back to the first; a reference must end at an object",
+                            names.join(" → ")
+                        ),
+                    );
+                }
+                return;
+            }
+            if chain.contains(&next) {
+                return;
+            }
+            chain.push(next.clone());
+            at = next;
+        }
+    }
+
+    /// `file#pointer` for a pointer into the bundled document.
+    fn place(&self, pointer: &str) -> String {
+        let (file, _, inner) = self.doc.source_of(self.path, pointer);
+        format!("{}#{inner}", file.display())
     }
 
     fn schema(&mut self, owner: &'a Value, owner_pointer: &str) -> Option<Schema> {
         let source = owner.get("schema")?;
         let pointer = child_pointer(owner_pointer, "schema");
-        let (source, pointer) = match source.get("$ref").and_then(Value::as_str) {
-            // A top-level ref: compile the target once, under its own pointer.
-            Some(r) if r.starts_with("#/components/schemas/") => {
-                let (target, target_pointer) = self.resolve(source, pointer)?;
-                (target, target_pointer)
-            }
-            _ => (source, pointer),
-        };
+        // A top-level ref: compile the target once, under its own pointer.
+        let (source, pointer) = self.follow_schema_refs(source, pointer)?;
         if let Some(done) = self.compiled.get(&pointer) {
-            return done.clone();
+            return Some(done.clone());
         }
-        let compiled = match self.compiler.compile(&pointer, source) {
-            Ok(s) => Some(s),
-            Err(message) => {
-                self.problem(&pointer, message);
-                None
-            }
-        };
+        let compiled = self.compiler.compile(&pointer, source);
         self.compiled.insert(pointer, compiled.clone());
-        compiled
+        Some(compiled)
+    }
+
+    /// Reports every schema the operations use that does not compile,
+    /// compiling them together (each component once).
+    fn check_schemas(&mut self) {
+        let mut pointers: Vec<&str> = self.compiled.keys().map(String::as_str).collect();
+        pointers.sort_unstable();
+        for (pointer, message) in self.compiler.check(&pointers) {
+            self.problem(&pointer, message);
+        }
     }
 
     fn operations(&mut self, spec: String) -> Vec<Operation> {
@@ -344,7 +472,7 @@ impl<'a> Builder<'a> {
 
     fn parameter(&mut self, value: &'a Value, pointer: String) -> Option<Parameter> {
         let (value, pointer) = self.resolve(value, pointer)?;
-        let typed: openapiv3::Parameter = match serde_json::from_value(value.clone()) {
+        let typed: openapiv3::Parameter = match serde_json::from_value(without_schemas(value)) {
             Ok(p) => p,
             Err(e) => {
                 self.problem(&pointer, format!("not a Parameter Object: {e}"));
@@ -550,4 +678,22 @@ impl<'a> Builder<'a> {
         }
         out
     }
+}
+
+/// A Parameter Object with its schemas left out, for openapiv3's model to
+/// read its structure: schemas are compiled from the JSON, under the
+/// document's own dialect (3.1's would not fit the 3.0 model).
+fn without_schemas(parameter: &Value) -> Value {
+    let mut out = parameter.clone();
+    if let Some(schema) = out.get_mut("schema") {
+        *schema = Value::Object(serde_json::Map::new());
+    }
+    if let Some(Value::Object(content)) = out.get_mut("content") {
+        for media in content.values_mut() {
+            if let Some(schema) = media.get_mut("schema") {
+                *schema = Value::Object(serde_json::Map::new());
+            }
+        }
+    }
+    out
 }

@@ -1,14 +1,19 @@
-//! OpenAPI 3.0 specs: loading, `$ref` resolution, compiled schemas and the
+//! OpenAPI specs (3.0, 3.1, and Swagger 2.0 read as 3.0): loading, `$ref`
+//! resolution across the document and local files, compiled schemas and the
 //! route table, gathered into a [`Catalog`] that the mock, the runner and
 //! `vouch lint` all read. Nothing here knows about HTTP servers or clients.
 
 pub mod builtin;
 mod catalog;
 pub mod document;
+mod external;
 mod load;
 pub mod marks;
+mod locate;
+mod openapi31;
 pub mod routes;
 pub mod schema;
+mod swagger2;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -18,7 +23,7 @@ use serde_json::Value;
 pub use catalog::{Catalog, Routed};
 pub use document::Document;
 pub use routes::{Lookup, Method, PathParams};
-pub use schema::{Schema, Violation};
+pub use schema::{Dialect, Schema, Violation};
 
 /// Something wrong with a spec, located in its file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +70,14 @@ pub struct Spec {
     /// Problems found while building the operations (dangling refs, schemas
     /// that do not compile). A spec with problems is not served.
     pub problems: Vec<Problem>,
+    /// What vouch cannot honour and skips (a pattern its regex engine
+    /// refuses); the spec is served without it. `vouch lint --strict` makes
+    /// these errors.
+    pub warnings: Vec<Problem>,
+    /// Which meaning the document's schemas carry (3.0, or 3.1's JSON Schema 2020-12).
+    pub dialect: Dialect,
+    /// Webhooks (OpenAPI 3.1) as `METHOD name`: accepted and listed, not served.
+    pub webhooks: Vec<String>,
 }
 
 impl Spec {
@@ -98,6 +111,8 @@ pub(crate) fn problem_at(
     pointer: &str,
     message: impl Into<String>,
 ) -> Problem {
+    // A pointer into a bundled file is reported against that file.
+    let (file, document, pointer) = document.source_of(file, pointer);
     Problem {
         file: file.to_path_buf(),
         line: document.line_of(pointer),

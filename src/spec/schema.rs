@@ -1,14 +1,19 @@
-//! OpenAPI 3.0 Schema Objects turned into JSON Schema (draft 7) and compiled
-//! once. The conversion handles `nullable`, boolean `exclusiveMinimum` and
-//! `exclusiveMaximum`, and drops keywords JSON Schema does not know.
+//! Schema Objects compiled for validation. OpenAPI 3.0 schemas are turned into
+//! JSON Schema draft 7 (`nullable`, boolean `exclusiveMinimum` and
+//! `exclusiveMaximum`, OpenAPI-only keywords dropped); OpenAPI 3.1 schemas are
+//! JSON Schema 2020-12 as written.
 //!
-//! Local `$ref`s to `#/components/schemas/...` are kept as references: every
-//! compiled schema carries the converted components under the same pointer,
-//! so recursive schemas work and nothing is fetched from anywhere.
+//! The whole document, converted, is registered once per spec and every
+//! compiled schema is a `$ref` into it: local references may point anywhere in
+//! the document, recursive schemas work, components are not copied per
+//! schema, and nothing is fetched from anywhere.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value};
+
+use super::locate;
 
 /// A compiled schema, with the pointer of its source in the spec.
 #[derive(Clone)]
@@ -17,7 +22,7 @@ pub struct Schema {
     pub pointer: String,
     /// The OpenAPI schema as written (after following a top-level `$ref`).
     pub source: Arc<Value>,
-    validator: Arc<jsonschema::Validator>,
+    validator: Arc<Lazy>,
 }
 
 impl std::fmt::Debug for Schema {
@@ -61,7 +66,9 @@ impl Violation {
         };
         Violation {
             instance_pointer: error.instance_path().as_str().to_string(),
-            rule: error.schema_path().as_str().to_string(),
+            // Every compiled schema is a `$ref` into its document: the rule is
+            // named from the referenced schema.
+            rule: rule_path(error.schema_path().as_str()),
             keyword: error.kind().keyword().to_string(),
             properties: properties_of(error.kind()),
             expected_types,
@@ -74,20 +81,27 @@ impl Schema {
     /// Every violation of this schema by `instance`; empty when valid.
     pub fn violations(&self, instance: &Value) -> Vec<Violation> {
         self.validator
-            .iter_errors(instance)
-            .map(|e| Violation::of(&e))
-            .collect()
+            .get(&self.pointer)
+            .map(|v| v.iter_errors(instance).map(|e| Violation::of(&e)).collect())
+            .unwrap_or_default()
     }
 
     /// Whether `instance` is valid.
     pub fn is_valid(&self, instance: &Value) -> bool {
-        self.validator.is_valid(instance)
+        self.validator
+            .get(&self.pointer)
+            .is_none_or(|v| v.is_valid(instance))
     }
 
     /// The JSON type the schema expects at its top level, if it names exactly one.
     pub fn json_type(&self) -> Option<&str> {
         self.source.get("type").and_then(Value::as_str)
     }
+}
+
+/// A schema path without the leading `/$ref` of the compiled wrapper.
+fn rule_path(path: &str) -> String {
+    path.strip_prefix("/$ref").unwrap_or(path).to_string()
 }
 
 /// The property names a violation kind carries.
@@ -106,84 +120,245 @@ fn properties_of(kind: &jsonschema::error::ValidationErrorKind) -> Vec<String> {
     }
 }
 
-/// Compiles schemas of one spec: holds the converted components that every
-/// schema of that spec may refer to.
-pub struct Compiler {
-    components: Map<String, Value>,
+/// Which meaning a document's Schema Objects carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// OpenAPI 3.0 (and Swagger 2.0, once converted): draft 4 with
+    /// `nullable` and boolean exclusive bounds, converted to draft 7.
+    OpenApi30,
+    /// OpenAPI 3.1: JSON Schema 2020-12, as written.
+    OpenApi31,
 }
 
-/// Where local references to components point.
-const COMPONENT_PREFIX: &str = "#/components/schemas/";
+impl Dialect {
+    fn draft(self) -> jsonschema::Draft {
+        match self {
+            Dialect::OpenApi30 => jsonschema::Draft::Draft7,
+            Dialect::OpenApi31 => jsonschema::Draft::Draft202012,
+        }
+    }
+}
+
+/// A keyword vouch cannot honour and skips, with where it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// JSON pointer of the keyword in the document.
+    pub pointer: String,
+    /// What was skipped and why.
+    pub message: String,
+}
+
+/// Compiles the schemas of one document. The document, its schemas
+/// converted to the dialect's JSON Schema draft, is registered once; each
+/// schema is a reference into it, compiled when first used, so loading a
+/// large document costs one pass over its schemas ([`Compiler::check`]),
+/// not one compilation of every component per operation.
+#[derive(Clone)]
+pub struct Compiler {
+    registered: Arc<Registered>,
+}
+
+struct Registered {
+    registry: jsonschema::Registry<'static>,
+    draft: jsonschema::Draft,
+}
+
+/// The URI the converted document is registered under.
+const DOCUMENT_URI: &str = "vouch:///document";
+
+/// Characters escaped when a JSON pointer becomes a URI fragment.
+const FRAGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'|')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'[')
+    .add(b']');
+
+/// `{"$ref": <the document>#<pointer>}`: the schema at `pointer`.
+fn reference_to(pointer: &str) -> Value {
+    let fragment = percent_encoding::utf8_percent_encode(pointer, FRAGMENT);
+    serde_json::json!({ "$ref": format!("{DOCUMENT_URI}#{fragment}") })
+}
 
 impl Compiler {
-    /// Prepares a compiler for the spec whose whole document is `doc`.
-    pub fn new(doc: &Value) -> Self {
-        let schemas = doc
-            .pointer("/components/schemas")
-            .and_then(Value::as_object)
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| (k.clone(), to_json_schema(v)))
-                    .collect::<Map<_, _>>()
-            })
-            .unwrap_or_default();
-        Self {
-            components: schemas,
-        }
-    }
-
-    /// `{"schemas": ...}` with only the components `root` refers to, directly
-    /// or through each other: compiling a schema then costs what it uses,
-    /// not the size of the whole spec.
-    fn components_for(&self, root: &Value) -> Value {
-        let mut used = Map::new();
-        let mut pending = vec![root];
-        while let Some(value) = pending.pop() {
-            match value {
-                Value::Object(map) => {
-                    if let Some(name) = map
-                        .get("$ref")
-                        .and_then(Value::as_str)
-                        .and_then(|r| r.strip_prefix(COMPONENT_PREFIX))
-                        .map(|rest| rest.split('/').next().unwrap_or(rest))
-                    {
-                        let name = name.replace("~1", "/").replace("~0", "~");
-                        if let (false, Some(component)) =
-                            (used.contains_key(&name), self.components.get(&name))
-                        {
-                            used.insert(name, component.clone());
-                            pending.push(component);
-                        }
-                    }
-                    pending.extend(map.values());
-                }
-                Value::Array(items) => pending.extend(items),
-                _ => {}
+    /// Prepares a compiler for the document `doc` read under `dialect`.
+    /// Keywords that cannot be honoured (patterns the regex engine refuses,
+    /// a `$ref` that is not a string) are dropped and returned, so one odd
+    /// keyword never refuses a schema.
+    pub fn new(doc: &Value, dialect: Dialect) -> Result<(Self, Vec<Skipped>), String> {
+        let draft = dialect.draft();
+        let mut converted = doc.clone();
+        let mut skipped = Vec::new();
+        let mut patterns = PatternCheck::new(draft);
+        for root in locate::schema_roots(doc) {
+            let Some(schema) = converted.pointer_mut(&root) else {
+                continue;
+            };
+            if dialect == Dialect::OpenApi30 {
+                *schema = to_json_schema(schema);
             }
+            let mut pointer = root;
+            locate::each_subschema_mut(schema, &mut pointer, &mut |at, node| {
+                patterns.sanitize(at, node, &mut skipped);
+            });
         }
-        serde_json::json!({ "schemas": used })
+        let registry = jsonschema::Registry::new()
+            .draft(draft)
+            .add(DOCUMENT_URI, converted)
+            .and_then(|b| b.prepare())
+            .map_err(|e| format!("the document's schemas cannot be indexed: {e}"))?;
+        let registered = Arc::new(Registered { registry, draft });
+        Ok((Self { registered }, skipped))
     }
 
-    /// Compiles the OpenAPI schema `source` found at `pointer`.
-    pub fn compile(&self, pointer: &str, source: &Value) -> Result<Schema, String> {
-        let mut root = to_json_schema(source);
-        let components = self.components_for(&root);
-        if let Value::Object(map) = &mut root {
-            map.insert("components".into(), components);
-        } else {
-            // `true`/`false` schemas carry no references.
-            root = serde_json::json!({ "allOf": [root], "components": components });
-        }
-        let validator = jsonschema::options()
-            .with_draft(jsonschema::Draft::Draft7)
-            .build(&root)
-            .map_err(|e| format!("schema does not compile: {e}"))?;
-        Ok(Schema {
+    fn build(&self, root: &Value) -> Result<jsonschema::Validator, String> {
+        jsonschema::options()
+            .with_draft(self.registered.draft)
+            .with_registry(&self.registered.registry)
+            .build(root)
+            .map_err(|e| format!("schema does not compile: {e}"))
+    }
+
+    /// The schema at `pointer` in the document; `source` is that schema as
+    /// written. It compiles when first used.
+    pub fn compile(&self, pointer: &str, source: &Value) -> Schema {
+        Schema {
             pointer: pointer.to_string(),
             source: Arc::new(source.clone()),
-            validator: Arc::new(validator),
-        })
+            validator: Arc::new(Lazy {
+                compiler: self.clone(),
+                cell: OnceLock::new(),
+            }),
+        }
     }
+
+    /// Compiles the schemas at `pointers` together, each component once,
+    /// and returns those that do not compile, with why.
+    pub fn check(&self, pointers: &[&str]) -> Vec<(String, String)> {
+        let all: Vec<Value> = pointers.iter().map(|p| reference_to(p)).collect();
+        if self.build(&serde_json::json!({ "anyOf": all })).is_ok() {
+            return Vec::new();
+        }
+        // Only when something is wrong: find which, one by one.
+        pointers
+            .iter()
+            .filter_map(|p| {
+                self.build(&reference_to(p))
+                    .err()
+                    .map(|message| (p.to_string(), message))
+            })
+            .collect()
+    }
+}
+
+/// A schema's validator, compiled on first use.
+struct Lazy {
+    compiler: Compiler,
+    cell: OnceLock<Option<jsonschema::Validator>>,
+}
+
+impl Lazy {
+    /// The validator; `None` when the schema does not compile (loading
+    /// reports that, so a served spec never gets here).
+    fn get(&self, pointer: &str) -> Option<&jsonschema::Validator> {
+        self.cell
+            .get_or_init(|| match self.compiler.build(&reference_to(pointer)) {
+                Ok(v) => Some(v),
+                Err(message) => {
+                    tracing::warn!("{pointer}: {message}; not validated");
+                    None
+                }
+            })
+            .as_ref()
+    }
+}
+
+/// Which regular expressions the validator's engine accepts, remembered per pattern.
+struct PatternCheck {
+    draft: jsonschema::Draft,
+    known: HashMap<String, Option<String>>,
+}
+
+impl PatternCheck {
+    fn new(draft: jsonschema::Draft) -> Self {
+        Self {
+            draft,
+            known: HashMap::new(),
+        }
+    }
+
+    /// Why the engine refuses `pattern`, or `None` when it accepts it.
+    fn refusal(&mut self, pattern: &str) -> Option<String> {
+        if let Some(known) = self.known.get(pattern) {
+            return known.clone();
+        }
+        let refusal = jsonschema::options()
+            .with_draft(self.draft)
+            .build(&serde_json::json!({ "pattern": pattern }))
+            .err()
+            .map(|e| first_line(&e.to_string()));
+        self.known.insert(pattern.to_string(), refusal.clone());
+        refusal
+    }
+
+    /// Drops from `schema` (at `pointer`) the `pattern` and the
+    /// `patternProperties` entries the engine refuses, and a `$ref` that is
+    /// not a string, noting each.
+    fn sanitize(&mut self, pointer: &str, schema: &mut Value, skipped: &mut Vec<Skipped>) {
+        let Value::Object(map) = schema else { return };
+        if map.get("$ref").is_some_and(|r| !r.is_string()) {
+            skipped.push(Skipped {
+                pointer: format!("{pointer}/$ref"),
+                message: "`$ref` is not a string (in YAML an unquoted `#` starts a comment); the keyword is skipped".into(),
+            });
+            map.remove("$ref");
+        }
+        if let Some(Value::String(pattern)) = map.get("pattern")
+            && let Some(why) = self.refusal(pattern)
+        {
+            skipped.push(Skipped {
+                pointer: format!("{pointer}/pattern"),
+                message: format!(
+                    "pattern `{pattern}` is not supported by vouch's regex engine ({why}); the keyword is skipped"
+                ),
+            });
+            map.remove("pattern");
+        }
+        if let Some(Value::Object(properties)) = map.get_mut("patternProperties") {
+            let refused: Vec<(String, String)> = properties
+                .keys()
+                .filter_map(|p| self.refusal(p).map(|why| (p.clone(), why)))
+                .collect();
+            for (pattern, why) in refused {
+                properties.remove(&pattern);
+                skipped.push(Skipped {
+                    pointer: format!("{pointer}/patternProperties"),
+                    message: format!(
+                        "patternProperties key `{pattern}` is not supported by vouch's regex engine ({why}); the entry is skipped"
+                    ),
+                });
+            }
+        }
+    }
+}
+
+/// The first line of a message, for one-line warnings.
+fn first_line(message: &str) -> String {
+    message
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string()
 }
 
 /// Keywords of OpenAPI 3.0 that JSON Schema draft 7 does not have, or that
@@ -284,8 +459,15 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn compile_in(schema: Value, dialect: Dialect) -> (Schema, Vec<Skipped>) {
+        let doc = json!({"components": {"schemas": {"S": schema.clone()}}});
+        let (compiler, skipped) = Compiler::new(&doc, dialect).unwrap();
+        let compiled = compiler.compile("/components/schemas/S", &schema);
+        (compiled, skipped)
+    }
+
     fn compile(schema: Value) -> Schema {
-        Compiler::new(&json!({})).compile("/s", &schema).unwrap()
+        compile_in(schema, Dialect::OpenApi30).0
     }
 
     #[test]
@@ -321,9 +503,11 @@ mod tests {
                 "name": {"type": "string"},
                 "children": {"type": "array", "items": {"$ref": "#/components/schemas/Tree"}}}}
         }}});
-        let s = Compiler::new(&doc)
-            .compile("/x", &json!({"$ref": "#/components/schemas/Tree"}))
-            .unwrap();
+        let tree = doc.pointer("/components/schemas/Tree").unwrap();
+        let s = Compiler::new(&doc, Dialect::OpenApi30)
+            .unwrap()
+            .0
+            .compile("/components/schemas/Tree", tree);
         assert!(s.is_valid(&json!({"name": "a", "children": [{"name": "b"}]})));
         let v = s.violations(&json!({"children": [{"name": 5}]}));
         assert_eq!(v.len(), 1);
@@ -354,5 +538,85 @@ mod tests {
                 ("type", "/port", vec![]),
             ]
         );
+    }
+
+    #[test]
+    fn openapi_31_schemas_keep_their_2020_12_meaning() {
+        let (s, _) = compile_in(
+            json!({"type": ["string", "null"], "const": "a", "examples": ["b"]}),
+            Dialect::OpenApi31,
+        );
+        assert!(s.is_valid(&json!("a")));
+        assert!(!s.is_valid(&json!("b")));
+        assert!(!s.is_valid(&json!(null)));
+        let (s, _) = compile_in(json!({"type": ["integer", "null"]}), Dialect::OpenApi31);
+        assert!(s.is_valid(&json!(null)));
+        assert!(s.is_valid(&json!(3)));
+        assert!(!s.is_valid(&json!("3")));
+    }
+
+    #[test]
+    fn a_ref_with_siblings_applies_both_in_3_1() {
+        let doc = json!({"components": {"schemas": {
+            "Base": {"type": "object", "required": ["id"]},
+            "Named": {"$ref": "#/components/schemas/Base", "required": ["name"]}
+        }}});
+        let named = doc.pointer("/components/schemas/Named").unwrap();
+        let s = Compiler::new(&doc, Dialect::OpenApi31)
+            .unwrap()
+            .0
+            .compile("/components/schemas/Named", named);
+        assert!(s.is_valid(&json!({"id": 1, "name": "a"})));
+        assert!(!s.is_valid(&json!({"id": 1})));
+        assert!(!s.is_valid(&json!({"name": "a"})));
+    }
+
+    #[test]
+    fn a_ref_may_point_into_a_parameter() {
+        let doc = json!({"components": {
+            "parameters": {"Limit": {"name": "limit", "in": "query",
+                "schema": {"type": "integer", "maximum": 10}}},
+            "schemas": {"Page": {"properties": {"size": {"$ref": "#/components/parameters/Limit/schema"}}}}
+        }});
+        let page = doc.pointer("/components/schemas/Page").unwrap();
+        let s = Compiler::new(&doc, Dialect::OpenApi30)
+            .unwrap()
+            .0
+            .compile("/components/schemas/Page", page);
+        assert!(s.is_valid(&json!({"size": 10})));
+        assert!(!s.is_valid(&json!({"size": 11})));
+    }
+
+    #[test]
+    fn an_unsupported_pattern_is_skipped_with_a_note_and_the_rest_still_applies() {
+        let (s, skipped) = compile_in(
+            json!({"type": "object", "properties": {
+                "name": {"type": "string", "pattern": "[^\\p\\{C\\}]*", "maxLength": 3},
+                "code": {"type": "string", "pattern": "^[a-z]+$"}}}),
+            Dialect::OpenApi30,
+        );
+        assert_eq!(skipped.len(), 1, "{skipped:?}");
+        assert_eq!(
+            skipped[0].pointer,
+            "/components/schemas/S/properties/name/pattern"
+        );
+        assert!(skipped[0].message.contains("[^\\p\\{C\\}]*"), "{skipped:?}");
+        assert!(s.is_valid(&json!({"name": "abc", "code": "x"})));
+        assert!(!s.is_valid(&json!({"name": "abcd"})));
+        assert!(!s.is_valid(&json!({"code": "X1"})));
+    }
+
+    #[test]
+    fn check_names_each_schema_that_does_not_compile() {
+        let doc = json!({"components": {"schemas": {
+            "Good": {"type": "string"},
+            "Bad": {"type": "strin"}
+        }}});
+        let (compiler, _) = Compiler::new(&doc, Dialect::OpenApi30).unwrap();
+        assert!(compiler.check(&["/components/schemas/Good"]).is_empty());
+        let bad = compiler.check(&["/components/schemas/Good", "/components/schemas/Bad"]);
+        assert_eq!(bad.len(), 1, "{bad:?}");
+        assert_eq!(bad[0].0, "/components/schemas/Bad");
+        assert!(bad[0].1.contains("does not compile"), "{bad:?}");
     }
 }

@@ -1,0 +1,145 @@
+//! Public third-party API descriptions, as a user would bring them (sources
+//! and licences in `tests/corpus/LICENSES.md`): each loads, lints without
+//! errors beyond the completeness rules, and is served by `vouch mock --spec`
+//! on loopback, answering a documented GET with a status it declares.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::{client, send};
+use vouch::spec::{Catalog, Method, Routed};
+
+/// (file under tests/corpus, a documented GET, or `None` when the document has no paths).
+const CORPUS: &[(&str, Option<&str>)] = &[
+    ("oai-petstore-3.0.json", Some("/pets")),
+    ("oai-petstore-expanded-3.0.json", Some("/pets")),
+    ("oai-webhook-example-3.1.json", None),
+    ("oai-petstore-2.0.yaml", Some("/pets")),
+    (
+        "oai-uber-2.0.yaml",
+        Some("/products?latitude=1&longitude=2"),
+    ),
+    ("oai-petstore-separate-2.0/spec/swagger.yaml", Some("/pets")),
+    (
+        "swagger-petstore-3.0.yaml",
+        Some("/pet/findByStatus?status=available"),
+    ),
+    (
+        "swagger-petstore-3.1.yaml",
+        Some("/pet/findByStatus?status=available"),
+    ),
+];
+
+/// Lint rules about completeness (examples, operationIds, error
+/// responses), which third-party documents need not meet.
+const COMPLETENESS: &[&str] = &[
+    "has a schema but no `example`",
+    "has no operationId",
+    "declares no error (4xx/5xx) response",
+    "declares no success (2xx) response",
+];
+
+fn corpus_file(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/corpus")
+        .join(name)
+}
+
+#[test]
+fn every_corpus_document_loads_and_lints_without_errors() {
+    for (file, _) in CORPUS {
+        let path = corpus_file(file);
+        if let Err(problems) = Catalog::load(std::slice::from_ref(&path)) {
+            panic!("{file}: {problems:#?}");
+        }
+        let out = Command::new(env!("CARGO_BIN_EXE_vouch"))
+            .args(["lint", "--allow-missing-seed"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let errors: Vec<&str> = stdout
+            .lines()
+            .filter(|l| l.starts_with(path.to_str().unwrap()))
+            .filter(|l| !COMPLETENESS.iter().any(|rule| l.contains(rule)))
+            .collect();
+        assert!(errors.is_empty(), "{file}:\n{}", errors.join("\n"));
+        assert!(stdout.contains("1 spec(s)"), "{file}: {stdout}");
+    }
+}
+
+/// `vouch mock --spec <path>` on a free loopback port, and its URL.
+fn spawn_mock(path: &Path) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vouch"))
+        .args(["mock", "--addr", "127.0.0.1:0", "--spec"])
+        .arg(path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("vouch mock listening on ")
+        .unwrap_or_else(|| {
+            let _ = child.kill();
+            let mut log = String::new();
+            let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut log);
+            panic!("{}: {line:?} {log}", path.display())
+        })
+        .to_string();
+    (child, url)
+}
+
+fn stop(mut child: Child) -> String {
+    // SAFETY: sending SIGINT to our own child process.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the mock did not stop on Ctrl-C");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut log = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut log).unwrap();
+    log
+}
+
+#[test]
+fn every_corpus_document_is_served_answering_a_documented_get_with_a_declared_status() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    for (file, get) in CORPUS {
+        let path = corpus_file(file);
+        let catalog = Catalog::load(std::slice::from_ref(&path)).unwrap();
+        let (child, url) = spawn_mock(&path);
+        let Some(get) = get else {
+            let log = stop(child);
+            assert!(
+                log.contains("webhook (listed, not served)"),
+                "{file}: {log}"
+            );
+            continue;
+        };
+        let got = runtime.block_on(async { send(client().get(format!("{url}{get}"))).await });
+        let log = stop(child);
+        let route = get.split('?').next().unwrap();
+        let Routed::Operation { operation, .. } = catalog.route(Method::Get, route) else {
+            panic!("{file}: {route} is not documented");
+        };
+        assert!(
+            operation.response_for(got.status).is_some(),
+            "{file}: GET {get} answered {}, which {} does not declare\n{log}",
+            got.status,
+            operation.id
+        );
+    }
+}
