@@ -302,6 +302,8 @@ fn exact_check(a: &BodyAssertion) -> Option<&'static str> {
         Some("regex")
     } else if a.contains.is_some() {
         Some("contains")
+    } else if a.same_items.is_some() {
+        Some("same_items")
     } else {
         None
     }

@@ -17,11 +17,11 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use crate::live::client;
 use crate::mock::Fixtures;
 use crate::mock::vendors::mirror::{Read, Reads, Vars};
 use crate::mock::vendors::mirror_section;
 use crate::redact::redact;
-use crate::live::client;
 use crate::runner::{Target, send_operation};
 use crate::spec::Catalog;
 

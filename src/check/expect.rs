@@ -160,7 +160,29 @@ fn assertion_problems(
             out.push((format!("something containing {item}"), shown(&selected)));
         }
     }
+    if let Some(want) = &assertion.same_items {
+        let want = render(want, vars).unwrap_or_else(|_| want.clone());
+        if !same_items(selected.as_ref(), &want) {
+            out.push((format!("the items {want} in any order"), shown(&selected)));
+        }
+    }
     out
+}
+
+/// Whether `got` and `want` are arrays holding the same items, each as often.
+fn same_items(got: Option<&Value>, want: &Value) -> bool {
+    let (Some(Value::Array(got)), Value::Array(want)) = (got, want) else {
+        return false;
+    };
+    let mut unmatched: Vec<&Value> = want.iter().collect();
+    got.len() == want.len()
+        && got.iter().all(|item| {
+            unmatched
+                .iter()
+                .position(|w| *w == item)
+                .map(|at| unmatched.swap_remove(at))
+                .is_some()
+        })
 }
 
 /// What the value should have matched, when it does not match `pattern`.
@@ -198,5 +220,23 @@ pub fn json_type(value: &Value) -> &'static str {
         Value::String(_) => "string",
         Value::Array(_) => "array",
         Value::Object(_) => "object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::same_items;
+
+    #[test]
+    fn same_items_ignores_order_but_not_count_or_type() {
+        let want = json!(["22", "8080", "8081"]);
+        assert!(same_items(Some(&json!(["8080", "22", "8081"])), &want));
+        assert!(!same_items(Some(&json!(["8080", "22"])), &want));
+        assert!(!same_items(Some(&json!(["8080", "22", "22"])), &want));
+        assert!(!same_items(Some(&json!([8080, 22, 8081])), &want));
+        assert!(!same_items(Some(&json!("22")), &want));
+        assert!(!same_items(None, &want));
     }
 }

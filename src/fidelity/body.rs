@@ -22,8 +22,9 @@ const SHOWN_CHARS: usize = 200;
 const MIN_VOLATILE_LEN: usize = 4;
 /// What replaces a volatile value inside text before comparing.
 const VOLATILE: &str = "[volatile]";
-/// Longer arrays are not checked for a change of order only.
-const MAX_ORDER_ITEMS: usize = 1000;
+/// Longer arrays are not checked for a change of order only (each item may
+/// be compared with every other).
+const MAX_ORDER_ITEMS: usize = 200;
 
 /// Adds the differences between the bodies of `mock` and `live` to `out`.
 pub(super) fn compare(
@@ -217,7 +218,7 @@ impl Walk<'_> {
     }
 
     fn items(&mut self, mock: &[Value], live: &[Value], pointer: &str, depth: usize) {
-        if reordered(mock, live) {
+        if self.reordered(mock, live, pointer, depth) {
             let shown = |items: &[Value]| shorten(&Value::from(items.to_vec()).to_string());
             self.push(Kind::Order, pointer, shown(mock), shown(live));
             return;
@@ -236,20 +237,44 @@ impl Walk<'_> {
     }
 }
 
-/// Whether two arrays hold the same items, in another order.
-fn reordered(mock: &[Value], live: &[Value]) -> bool {
-    if mock.len() != live.len() || mock.len() > MAX_ORDER_ITEMS || mock == live {
-        return false;
+impl Walk<'_> {
+    /// Whether two arrays hold alike items (no difference between them once
+    /// volatile fields are set aside, such as ids each side generated), in
+    /// another order.
+    fn reordered(&self, mock: &[Value], live: &[Value], pointer: &str, depth: usize) -> bool {
+        if mock.len() != live.len() || mock.len() > MAX_ORDER_ITEMS || mock == live {
+            return false;
+        }
+        let alike = |at: usize, m: &Value, l: &Value| {
+            let mut found = Vec::new();
+            let mut walk = Walk {
+                volatile: self.volatile,
+                context: self.context,
+                out: &mut found,
+                budget: 1,
+            };
+            walk.values(m, l, &format!("{pointer}/{at}"), depth + 1);
+            found.is_empty()
+        };
+        if mock
+            .iter()
+            .zip(live)
+            .enumerate()
+            .all(|(i, (m, l))| alike(i, m, l))
+        {
+            return false;
+        }
+        let mut unmatched: Vec<&Value> = live.iter().collect();
+        mock.iter().enumerate().all(
+            |(i, m)| match unmatched.iter().position(|l| alike(i, m, l)) {
+                Some(at) => {
+                    unmatched.swap_remove(at);
+                    true
+                }
+                None => false,
+            },
+        )
     }
-    let mut unmatched: Vec<&Value> = live.iter().collect();
-    mock.iter()
-        .all(|m| match unmatched.iter().position(|l| *l == m) {
-            Some(i) => {
-                unmatched.swap_remove(i);
-                true
-            }
-            None => false,
-        })
 }
 
 #[cfg(test)]
@@ -322,6 +347,18 @@ mod tests {
         assert_eq!(found, [(Kind::Order, "/l".to_string())]);
         let found = walk(json!({"l": [1, 2]}), json!({"l": [2, 2]}), &[]);
         assert_eq!(found, [(Kind::ValueChanged, "/l/0".to_string())]);
+    }
+
+    #[test]
+    fn items_differing_only_in_volatile_ids_are_matched_across_an_order_change() {
+        // Each side appended a port with an id of its own: the mock last, the live side first.
+        let mock = json!({"l": [{"id": "m1", "port": 80}, {"id": "m2", "port": 443}]});
+        let live = json!({"l": [{"id": "l2", "port": 443}, {"id": "l1", "port": 80}]});
+        let found = walk(mock.clone(), live, &["/l/0/id", "/l/1/id"]);
+        assert_eq!(found, [(Kind::Order, "/l".to_string())]);
+        let other = json!({"l": [{"id": "l2", "port": 8443}, {"id": "l1", "port": 80}]});
+        let found = walk(mock, other, &["/l/0/id", "/l/1/id"]);
+        assert_eq!(found.len(), 2, "not the same items: {found:?}");
     }
 
     #[test]

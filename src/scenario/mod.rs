@@ -300,6 +300,9 @@ pub struct BodyAssertion {
     pub length: Option<u64>,
     /// The selected array (or string) contains this value (or substring).
     pub contains: Option<Value>,
+    /// The selected array holds exactly these items, in any order (templated):
+    /// for lists whose order nothing verifies.
+    pub same_items: Option<Value>,
     /// `true`: nothing is there; `false`: something is.
     pub absent: Option<bool>,
     /// Where the checked value is verified, for an exact check on a free-text field.

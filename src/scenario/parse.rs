@@ -157,6 +157,8 @@ struct RawBodyAssertion {
     #[serde(default)]
     contains: Option<Value>,
     #[serde(default)]
+    same_items: Option<Value>,
+    #[serde(default)]
     absent: Option<bool>,
     #[serde(default)]
     source: Option<String>,
@@ -676,6 +678,7 @@ fn body_assertion(
         assertion.regex.is_some(),
         assertion.length.is_some(),
         assertion.contains.is_some(),
+        assertion.same_items.is_some(),
         assertion.absent.is_some(),
     ];
     if !checks.contains(&true) {
@@ -683,7 +686,7 @@ fn body_assertion(
             locator.error(
                 a_at,
                 None,
-                "a body assertion needs a check: equals, type, regex, length, contains or absent"
+                "a body assertion needs a check: equals, same_items, type, regex, length, contains or absent"
                     .into(),
             ),
         );
@@ -710,6 +713,9 @@ fn body_assertion(
     if let Some(v) = &assertion.contains {
         check_placeholders(locator, &format!("{a_at}/contains"), v, defined, errors);
     }
+    if let Some(v) = &assertion.same_items {
+        check_placeholders(locator, &format!("{a_at}/same_items"), v, defined, errors);
+    }
     let regex = match regex {
         Some(None) => return None,
         Some(pattern) => pattern,
@@ -722,6 +728,7 @@ fn body_assertion(
         regex,
         length: assertion.length,
         contains: assertion.contains.clone(),
+        same_items: assertion.same_items.clone(),
         absent: assertion.absent,
         source: assertion.source.clone(),
         location: locator.location(a_at),
