@@ -625,13 +625,13 @@ async fn fidelity_compares_real_values_so_a_one_letter_token_is_no_drift() {
     // Arrange: a faithful live service whose token, `T`, is inside "TCP".
     let live = mock_with_token("T").await;
     let dir = TempDir::new("hostile-short-token");
-    dir.write(
-        "zstack/used-ports.yaml",
-        &std::fs::read_to_string(
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/zstack/used-ports.yaml"),
-        )
-        .unwrap(),
-    );
+    // The scenario with the declarations of its variables.
+    for file in ["zstack/used-ports.yaml", "zstack/vars.yaml"] {
+        let source = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios")
+            .join(file);
+        dir.write(file, &std::fs::read_to_string(source).unwrap());
+    }
 
     // Act
     let report = compare(&dir.0, &dir.scenarios(), &live_kind(&live.url(), "T")).await;
