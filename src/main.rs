@@ -113,8 +113,9 @@ enum FixturesCommand {
     Pull(PullArgs),
 }
 
+/// A live target that a command cannot do without (`fixtures pull`, `fidelity`).
 #[derive(clap::Args)]
-struct PullArgs {
+struct LiveTargetArgs {
     /// The live target: `URL` for every spec, or `SPEC=URL` (repeatable). Tokens come from
     /// VOUCH_TOKEN and VOUCH_TOKEN_<SPEC>, never from arguments.
     #[arg(
@@ -125,6 +126,12 @@ struct PullArgs {
         required = true
     )]
     base_urls: Vec<String>,
+}
+
+#[derive(clap::Args)]
+struct PullArgs {
+    #[command(flatten)]
+    target: LiveTargetArgs,
     /// Spec files (default: the built-in specs).
     #[arg(long = "spec", value_name = "FILE")]
     specs: Vec<PathBuf>,
@@ -697,16 +704,8 @@ fn run_vars(
 struct FidelityArgs {
     #[command(flatten)]
     inputs: InputArgs,
-    /// The live target: `URL` for every spec, or `SPEC=URL` (repeatable). Tokens come from
-    /// VOUCH_TOKEN and VOUCH_TOKEN_<SPEC>, never from arguments.
-    #[arg(
-        long = "base-url",
-        value_name = "URL",
-        env = "VOUCH_BASE_URL",
-        value_delimiter = ',',
-        required = true
-    )]
-    base_urls: Vec<String>,
+    #[command(flatten)]
+    target: LiveTargetArgs,
     /// `json=PATH` or `html=PATH` (repeatable).
     #[arg(long = "report", value_name = "KIND=PATH")]
     reports: Vec<ReportArg<FidelityReportKind>>,
@@ -784,8 +783,12 @@ fn fidelity_targets(
     vars: &Vars,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<(TargetKind, TargetKind), ExitCode> {
-    let live = TargetKind::live(catalog, &args.base_urls, args.inputs.allow_destructive)
-        .map_err(invalid)?;
+    let live = TargetKind::live(
+        catalog,
+        &args.target.base_urls,
+        args.inputs.allow_destructive,
+    )
+    .map_err(invalid)?;
     if args.inputs.fixtures.is_some() {
         return Ok((
             mock_target(args.inputs.fixtures.as_ref()).map_err(invalid)?,
@@ -841,7 +844,7 @@ fn mirror_failed(error: vouch::mirror::MirrorError) -> ExitCode {
 fn run_pull(args: PullArgs) -> ExitCode {
     let inputs = load_catalog(&args.specs).and_then(|catalog| {
         let vars = cli_vars(&args.vars, args.vars_file.as_ref())?;
-        let live = TargetKind::live(&catalog, &args.base_urls, false)?;
+        let live = TargetKind::live(&catalog, &args.target.base_urls, false)?;
         Ok((catalog, vars, live))
     });
     let (catalog, vars, TargetKind::Live { target, .. }) = (match inputs {

@@ -14,11 +14,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+#[path = "support/fake_server.rs"]
+mod fake_server;
+
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method};
 use axum::response::Response;
+use fake_server::FakeServer;
 use rstest::rstest;
 use serde_json::{Value, json};
 
@@ -92,58 +96,22 @@ struct FakeState {
     next_id: AtomicUsize,
 }
 
-/// A fake vendor served on 127.0.0.1 until dropped.
-struct Fake {
-    url: String,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-}
-
-impl Fake {
-    fn start(vendor: Vendor, drift: Drift) -> Fake {
-        let seed = vendor.seed();
-        let key = match vendor {
-            Vendor::HuaweiApig => "ingress_ports",
-            Vendor::Rainbond => "ports",
-        };
-        let ports = seed[key].as_array().cloned().unwrap_or_default();
-        let state = Arc::new(FakeState {
-            vendor,
-            drift,
-            seed,
-            ports: Mutex::new(ports),
-            next_id: AtomicUsize::new(1),
-        });
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        listener
-            .set_nonblocking(true)
-            .expect("non-blocking listener");
-        let url = format!("http://{}", listener.local_addr().expect("local address"));
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        std::thread::spawn(move || {
-            let runtime = vouch::runtime::current_thread().expect("fake's runtime");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
-                let app = Router::new().fallback(handle).with_state(state);
-                let _ = axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = rx.await;
-                    })
-                    .await;
-            });
-        });
-        Fake {
-            url,
-            shutdown: Some(tx),
-        }
-    }
-}
-
-impl Drop for Fake {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-    }
+/// Serves `vendor`, drifting by `drift`, on 127.0.0.1 until the returned server is dropped.
+fn start_fake(vendor: Vendor, drift: Drift) -> FakeServer {
+    let seed = vendor.seed();
+    let key = match vendor {
+        Vendor::HuaweiApig => "ingress_ports",
+        Vendor::Rainbond => "ports",
+    };
+    let ports = seed[key].as_array().cloned().unwrap_or_default();
+    let state = Arc::new(FakeState {
+        vendor,
+        drift,
+        seed,
+        ports: Mutex::new(ports),
+        next_id: AtomicUsize::new(1),
+    });
+    FakeServer::start(Router::new().fallback(handle).with_state(state))
 }
 
 /// A fake's answer.
@@ -830,7 +798,7 @@ fn drift_is_detected(
     #[case] scenarios: &[&str],
     #[case] wants: &[Want],
 ) {
-    let fake = Fake::start(vendor, drift);
+    let fake = start_fake(vendor, drift);
     let run = vouch(scenarios, Some(&fake.url));
     assert_eq!(
         run.code,
@@ -860,7 +828,7 @@ fn faithful_fake_passes(#[case] vendor: Vendor) {
         "scenarios for {vendor:?}: {scenarios:?}"
     );
     let names: Vec<&str> = scenarios.iter().map(String::as_str).collect();
-    let fake = Fake::start(vendor, Drift::Faithful);
+    let fake = start_fake(vendor, Drift::Faithful);
     let run = vouch(&names, Some(&fake.url));
     assert_eq!(run.code, 0, "the faithful fake must pass\n{}", run.shown());
     assert_eq!(run.summary("passed"), names.len() as u64, "{}", run.shown());

@@ -14,6 +14,8 @@
 
 #[path = "independent/alaya_cci.rs"]
 mod alaya_cci;
+#[path = "support/fake_server.rs"]
+mod fake_server;
 #[path = "independent/harness.rs"]
 mod harness;
 #[path = "independent/huawei_apig.rs"]

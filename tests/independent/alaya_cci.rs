@@ -12,7 +12,7 @@ use axum::http::Method;
 use rstest::rstest;
 use serde_json::{Value, json};
 
-use crate::harness::{Call, Fake, Reply, Vendor, assert_fault_caught, assert_suite_passes};
+use crate::harness::{Call, Reply, Vendor, assert_fault_caught, assert_suite_passes, start_fake};
 use crate::mirror::{fake_and_mock_answers, pull};
 
 const SUITE: &str = "alaya-cci";
@@ -206,7 +206,7 @@ fn alaya_cci_fault_fails_the_suite(#[case] fault: Fault, #[case] operation: &str
 #[test]
 fn alaya_cci_fixtures_pull_writes_the_fakes_instance_and_the_mock_lists_it_alike() {
     // Arrange
-    let fake = Fake::start(AlayaCci::new(Fault::None));
+    let fake = start_fake(AlayaCci::new(Fault::None));
     let seed: Value = serde_json::from_str(include_str!("alaya-cci.json")).expect("seed JSON");
     let instance = &seed["instances"][0];
     let as_fixtures = |ports: &Value| -> Vec<Value> {

@@ -123,48 +123,12 @@ pub trait Vendor: Send + Sync + 'static {
 }
 
 /// A fake vendor served on 127.0.0.1 until dropped.
-pub struct Fake {
-    pub url: String,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-}
+pub use crate::fake_server::FakeServer as Fake;
 
-impl Fake {
-    pub fn start(vendor: impl Vendor) -> Fake {
-        let vendor: Arc<dyn Vendor> = Arc::new(vendor);
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        listener
-            .set_nonblocking(true)
-            .expect("non-blocking listener");
-        let url = format!("http://{}", listener.local_addr().expect("local address"));
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("fake's runtime");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
-                let app = Router::new().fallback(handle).with_state(vendor);
-                let _ = axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = rx.await;
-                    })
-                    .await;
-            });
-        });
-        Fake {
-            url,
-            shutdown: Some(tx),
-        }
-    }
-}
-
-impl Drop for Fake {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-    }
+/// Serves `vendor` on 127.0.0.1 until the returned server is dropped.
+pub fn start_fake(vendor: impl Vendor) -> Fake {
+    let vendor: Arc<dyn Vendor> = Arc::new(vendor);
+    Fake::start(Router::new().fallback(handle).with_state(vendor))
 }
 
 async fn handle(State(vendor): State<Arc<dyn Vendor>>, request: Request) -> Response {
@@ -388,7 +352,7 @@ pub fn suite_size(suite: &str) -> u64 {
 
 /// The faithful fake passes the whole suite.
 pub fn assert_suite_passes(suite: &str, spec: &str, vendor: impl Vendor, token: &str) {
-    let fake = Fake::start(vendor);
+    let fake = start_fake(vendor);
     let run = vouch_run(suite, spec, &fake.url, token);
     assert_eq!(
         run.code,
@@ -413,7 +377,7 @@ pub fn assert_fault_caught(
     token: &str,
     operation: &str,
 ) {
-    let fake = Fake::start(vendor);
+    let fake = start_fake(vendor);
     let run = vouch_run(suite, spec, &fake.url, token);
     assert_eq!(run.code, 1, "the fault must fail the run\n{}", run.shown());
     assert_eq!(run.summary("unreachable"), 0, "{}", run.shown());

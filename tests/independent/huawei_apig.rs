@@ -13,7 +13,7 @@ use axum::http::Method;
 use rstest::rstest;
 use serde_json::{Map, Value, json};
 
-use crate::harness::{Call, Fake, Reply, Vendor, assert_fault_caught, assert_suite_passes};
+use crate::harness::{Call, Reply, Vendor, assert_fault_caught, assert_suite_passes, start_fake};
 use crate::mirror::{fake_and_mock_answers, fidelity, pull};
 
 const SUITE: &str = "huawei-apig";
@@ -370,7 +370,7 @@ fn huawei_apig_fault_fails_the_suite(#[case] fault: Fault, #[case] operation: &s
 #[test]
 fn huawei_apig_fixtures_pull_writes_the_fakes_gateway_and_the_mock_lists_it_alike() {
     // Arrange
-    let fake = Fake::start(HuaweiApig::new(Fault::None));
+    let fake = start_fake(HuaweiApig::new(Fault::None));
     let seed: Value = serde_json::from_str(include_str!("huawei-apig.json")).expect("seed JSON");
     let gateway = &seed["gateways"][0];
 
@@ -440,17 +440,6 @@ fn huawei_apig_fidelity_mirrors_the_fake_and_compares_like_with_like() {
 #[case::auth_not_checked(Fault::AuthNotChecked)]
 #[case::other_envelope(Fault::OtherEnvelope)]
 fn huawei_apig_fault_is_a_new_fidelity_difference(#[case] fault: Fault) {
-    let run = fidelity(SUITE, SPEC, HuaweiApig::new(fault), TOKEN, &[]);
-    assert!(
-        run.cli
-            .stderr
-            .contains("mirrored from the live target: huawei-apig"),
-        "{}",
-        run.shown()
-    );
-    assert!(
-        !run.new_against(faithful_fidelity()).is_empty(),
-        "{}",
-        run.shown()
-    );
+    fidelity(SUITE, SPEC, HuaweiApig::new(fault), TOKEN, &[])
+        .assert_fault_is_new("huawei-apig", faithful_fidelity());
 }

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use serde_json::Value;
 use vouch::mock::{Fixtures, MockServer, MockState};
 
-use crate::harness::{Cli, Fake, Vendor, vars_file, vouch};
+use crate::harness::{Cli, Fake, Vendor, start_fake, vars_file, vouch};
 
 /// A finished `vouch fixtures pull` and the file it wrote.
 pub struct Pulled {
@@ -171,7 +171,7 @@ pub fn fidelity(
     token: &str,
     extra: &[&str],
 ) -> Fidelity {
-    let fake = Fake::start(vendor);
+    let fake = start_fake(vendor);
     let dir = crate::harness::run_dir("fidelity");
     let report = dir.join("fidelity.json");
     let args: Vec<String> = vec![
@@ -208,13 +208,7 @@ impl Fidelity {
     /// share the data, so no status, field or type differs on it), and that
     /// `vouch fidelity` exits 0.
     pub fn assert_like_with_like(&self, vendor: &str) {
-        assert!(
-            self.cli
-                .stderr
-                .contains(&format!("mirrored from the live target: {vendor}")),
-            "{}",
-            self.shown()
-        );
+        self.assert_mirrored(vendor);
         assert!(
             self.report["steps"].as_u64().unwrap_or(0) > 0,
             "{}",
@@ -238,6 +232,24 @@ impl Fidelity {
             self.shown()
         );
         assert_eq!(self.cli.code, 0, "{}", self.shown());
+    }
+
+    /// Asserts that the mock mirrored the fake: its stderr says so.
+    fn assert_mirrored(&self, vendor: &str) {
+        assert!(
+            self.cli
+                .stderr
+                .contains(&format!("mirrored from the live target: {vendor}")),
+            "{}",
+            self.shown()
+        );
+    }
+
+    /// Asserts that this run (against a fake with a fault) mirrored the fake
+    /// and shows a scored difference that `faithful` does not have.
+    pub fn assert_fault_is_new(&self, vendor: &str, faithful: &Fidelity) {
+        self.assert_mirrored(vendor);
+        assert!(!self.new_against(faithful).is_empty(), "{}", self.shown());
     }
 
     /// The scored differences of this run that `faithful` does not have

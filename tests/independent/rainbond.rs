@@ -12,7 +12,7 @@ use axum::http::Method;
 use rstest::rstest;
 use serde_json::{Map, Value, json};
 
-use crate::harness::{Call, Fake, Reply, Vendor, assert_fault_caught, assert_suite_passes};
+use crate::harness::{Call, Reply, Vendor, assert_fault_caught, assert_suite_passes, start_fake};
 use crate::mirror::{fake_and_mock_answers, pull};
 
 const SUITE: &str = "rainbond";
@@ -575,7 +575,7 @@ fn rainbond_fault_fails_the_suite(#[case] fault: Fault, #[case] operation: &str)
 #[test]
 fn rainbond_fixtures_pull_writes_the_fakes_components_and_the_mock_lists_them_alike() {
     // Arrange
-    let fake = Fake::start(Rainbond::new(Fault::None));
+    let fake = start_fake(Rainbond::new(Fault::None));
     let seed: Value = serde_json::from_str(include_str!("rainbond.json")).expect("seed JSON");
     let fields = [
         "container_port",

@@ -8,7 +8,7 @@ use axum::http::Method;
 use rstest::rstest;
 use serde_json::{Value, json};
 
-use crate::harness::{Call, Fake, Reply, Vendor, assert_fault_caught, assert_suite_passes};
+use crate::harness::{Call, Reply, Vendor, assert_fault_caught, assert_suite_passes, start_fake};
 use crate::mirror::{fake_and_mock_answers, fidelity, pull};
 
 const SUITE: &str = "zstack";
@@ -206,7 +206,7 @@ fn named_vips_as_fixtures() -> Value {
 #[test]
 fn zstack_fixtures_pull_writes_the_fakes_vips_and_the_mock_answers_them() {
     // Arrange
-    let fake = Fake::start(Zstack::new(Fault::None));
+    let fake = start_fake(Zstack::new(Fault::None));
 
     // Act
     let pulled = pull(SUITE, SPEC, &fake, SESSION, &[]);
@@ -259,25 +259,14 @@ fn zstack_fidelity_mirrors_the_fake_and_compares_like_with_like() {
 #[case::auth_not_checked(Fault::AuthNotChecked)]
 #[case::unknown_vip_empty(Fault::UnknownVipEmpty)]
 fn zstack_fault_is_a_new_fidelity_difference(#[case] fault: Fault) {
-    let run = fidelity(SUITE, SPEC, Zstack::new(fault), SESSION, &[]);
-    assert!(
-        run.cli
-            .stderr
-            .contains("mirrored from the live target: zstack"),
-        "{}",
-        run.shown()
-    );
-    assert!(
-        !run.new_against(faithful_fidelity()).is_empty(),
-        "{}",
-        run.shown()
-    );
+    fidelity(SUITE, SPEC, Zstack::new(fault), SESSION, &[])
+        .assert_fault_is_new("zstack", faithful_fidelity());
 }
 
 #[test]
 fn a_read_the_live_side_refuses_stops_pull_and_fidelity_naming_the_operation_and_status() {
     // Arrange: the vars name a VIP the fake does not have.
-    let fake = Fake::start(Zstack::new(Fault::None));
+    let fake = start_fake(Zstack::new(Fault::None));
     let absent = "1f2e3d4c5b6a47988776655443322110";
     let named = format!("vip={absent}");
     let said = format!("zstack.getVipUsedPorts (uuid={absent}, protocol=TCP) answered 503");
