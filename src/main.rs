@@ -17,8 +17,8 @@ use vouch::report::{
 use vouch::runner::{RunOptions, Safety, SnapshotMode, Verdict};
 use vouch::scenario::template::Vars;
 use vouch::scenario::{Scenario, load_dir, load_files};
-use vouch::spec::Catalog;
 use vouch::spec::builtin::builtin_specs;
+use vouch::spec::{Catalog, Checks};
 use vouch::suite::{TargetKind, in_shard, new_run_id, run_all};
 
 /// Contract tests and a stateful mock for cloud vendor APIs.
@@ -312,7 +312,7 @@ fn run_lint(
         strict,
     };
     let mut report = if specs.is_empty() {
-        lint_loaded(builtin_specs(), options)
+        lint_loaded(builtin_specs(Checks::All), options)
     } else {
         lint(&specs, options)
     };

@@ -9,10 +9,16 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use super::section::Source;
 use super::vendors;
+use crate::spec::document::Document;
 
 /// The built-in fixture file.
 pub const DEFAULT_FIXTURES: &str = include_str!("../../fixtures/default.yaml");
+
+/// The built-in fixture file read into JSON at build time (`build.rs`).
+const DEFAULT_FIXTURES_JSON: &str =
+    include_str!(concat!(env!("OUT_DIR"), "/fixtures/default.yaml.json"));
 
 /// Seed data: which teams, apps, gateways, VIPs, instances and projects exist,
 /// one section per vendor. Identifiers that are not here do not exist, and
@@ -21,6 +27,8 @@ pub const DEFAULT_FIXTURES: &str = include_str!("../../fixtures/default.yaml");
 #[derive(Debug, Clone)]
 pub struct Fixtures {
     text: Arc<str>,
+    /// The text read as JSON once, for every vendor to take its section from.
+    value: Arc<Value>,
     origin: Arc<Path>,
 }
 
@@ -28,6 +36,7 @@ impl Default for Fixtures {
     fn default() -> Fixtures {
         Fixtures {
             text: Arc::from(""),
+            value: Arc::new(Value::Null),
             origin: Arc::from(PathBuf::from("(no fixtures)")),
         }
     }
@@ -36,7 +45,12 @@ impl Default for Fixtures {
 impl Fixtures {
     /// The fixtures shipped in `fixtures/default.yaml`.
     pub fn builtin() -> Result<Fixtures, String> {
-        Fixtures::parse(DEFAULT_FIXTURES, Path::new("fixtures/default.yaml"))
+        let document = Document::prepared(DEFAULT_FIXTURES, DEFAULT_FIXTURES_JSON).ok();
+        Fixtures::read(
+            DEFAULT_FIXTURES,
+            document.map(|d| d.value),
+            Path::new("fixtures/default.yaml"),
+        )
     }
 
     /// Reads a fixture file; the error names the file, line and field.
@@ -47,11 +61,18 @@ impl Fixtures {
     }
 
     fn parse(text: &str, path: &Path) -> Result<Fixtures, String> {
+        Fixtures::read(text, Document::parse(text).ok().map(|d| d.value), path)
+    }
+
+    /// Fixtures from `text`, already read into `value` when it reads.
+    fn read(text: &str, value: Option<Value>, path: &Path) -> Result<Fixtures, String> {
+        let value = value.unwrap_or(Value::Null);
         let fixtures = Fixtures {
             text: Arc::from(text),
+            value: Arc::new(value),
             origin: Arc::from(path),
         };
-        vendors::check_fixtures(&fixtures.text, &fixtures.origin)?;
+        vendors::check_fixtures(fixtures.source())?;
         Ok(fixtures)
     }
 
@@ -63,10 +84,7 @@ impl Fixtures {
         sections: &Map<String, Value>,
         origin: &Path,
     ) -> Result<Fixtures, String> {
-        let mut merged = match serde_saphyr::from_str::<Value>(&self.text) {
-            Ok(Value::Object(map)) => map,
-            _ => Map::new(),
-        };
+        let mut merged = self.value.as_object().cloned().unwrap_or_default();
         merged.extend(sections.iter().map(|(k, v)| (k.clone(), v.clone())));
         Fixtures::parse(&to_yaml(&Value::Object(merged)), origin)
     }
@@ -76,14 +94,13 @@ impl Fixtures {
         &self.text
     }
 
-    /// The file's text.
-    pub(super) fn text(&self) -> &str {
-        &self.text
-    }
-
-    /// Where the text was read from (for error messages).
-    pub(super) fn origin(&self) -> &Path {
-        &self.origin
+    /// The file as each vendor reads its section of it.
+    pub(super) fn source(&self) -> Source<'_> {
+        Source {
+            text: &self.text,
+            value: &self.value,
+            origin: &self.origin,
+        }
     }
 }
 

@@ -74,7 +74,7 @@ impl Handlers {
 fn bind(spec: &Spec, fixtures: &Fixtures) -> Arc<dyn Handler> {
     spec.vendor
         .as_deref()
-        .and_then(|name| vendors::bind(name, fixtures.text(), fixtures.origin()))
+        .and_then(|name| vendors::bind(name, fixtures.source()))
         .unwrap_or_else(|| Arc::new(Bound::new(&spec.name, Crud::new(spec), ())))
 }
 

@@ -1,18 +1,63 @@
 //! Reading one vendor's section of a fixtures file (`rainbond:`, `zadig:`, ...)
-//! without knowing the others: the other sections are skipped unread, a
-//! top-level key that is no known section is refused, and every error names
-//! the file, the line and the field.
+//! without knowing the others: a top-level key that is no known section is
+//! refused, and every error names the file, the line and the field.
+//!
+//! The file is read once into a JSON value, and each section is taken from
+//! that value. Only a section that does not read so is read again from the
+//! text, by the YAML reader that knows lines and skips other sections unread:
+//! that reading decides, and its error is the one reported.
 
 use std::fmt;
 use std::marker::PhantomData;
 use std::path::Path;
 
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde_json::Value;
 
-/// The section `name` of the fixtures `text` read from `origin`, or its
-/// default when the file leaves it out; `known` are the sections a file may
-/// have.
+/// A fixtures file: its text, the text read as JSON once (`Null` when it
+/// does not read), and where it came from.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'f> {
+    /// The file's text.
+    pub text: &'f str,
+    /// The text as JSON.
+    pub value: &'f Value,
+    /// Where the text was read from (for error messages).
+    pub origin: &'f Path,
+}
+
+/// The section `name` of the fixtures `source`, or its default when the file
+/// leaves it out; `known` are the sections a file may have.
 pub fn parse<T: DeserializeOwned + Default>(
+    source: Source<'_>,
+    name: &str,
+    known: &'static [&'static str],
+) -> Result<T, String> {
+    match from_value(source.value, name, known) {
+        Some(section) => Ok(section),
+        None => from_text(source.text, source.origin, name, known),
+    }
+}
+
+/// The section read from the JSON value, when it reads.
+fn from_value<T: DeserializeOwned + Default>(
+    file: &Value,
+    name: &str,
+    known: &[&str],
+) -> Option<T> {
+    match file {
+        Value::Object(sections) if sections.keys().all(|k| known.contains(&k.as_str())) => {
+            match sections.get(name) {
+                None | Some(Value::Null) => Some(T::default()),
+                Some(section) => T::deserialize(section).ok(),
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The section read from the text, with the error's line.
+fn from_text<T: DeserializeOwned + Default>(
     text: &str,
     origin: &Path,
     name: &str,
@@ -96,7 +141,13 @@ mod tests {
     const KNOWN: &[&str] = &["mine", "theirs"];
 
     fn read(text: &str) -> Result<Mine, String> {
-        parse(text, Path::new("f.yaml"), "mine", KNOWN)
+        let value = serde_saphyr::from_str(text).unwrap_or(Value::Null);
+        let source = Source {
+            text,
+            value: &value,
+            origin: Path::new("f.yaml"),
+        };
+        parse(source, "mine", KNOWN)
     }
 
     #[test]

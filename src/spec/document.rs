@@ -3,24 +3,25 @@
 //! can name the line it came from.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Number, Value};
+use serde::de::{Deserialize, Deserializer};
+use serde_json::{Map, Value};
 use serde_saphyr::Spanned;
+
+use super::yaml::{Key, Plain, Tree, TreeVisitor, read_yaml};
+pub use super::yaml::{MAX_ALIAS_EXPANSION, MAX_NODES, ParseError};
 
 /// A document's JSON value and where each of its nodes stands in the source.
 #[derive(Debug, Clone)]
 pub struct Document {
     /// The whole document as JSON.
     pub value: Value,
-    /// Where each node stands, by pointer: built while parsing YAML, or on
-    /// first use from `source` for a document read as plain JSON.
+    /// Where each node stands, by pointer: built from `source` on first use.
     positions: OnceLock<Positions>,
-    /// The text of a document read as plain JSON, kept to build `positions` when asked.
-    source: Option<Arc<str>>,
+    /// The document's text, kept to build `positions` when asked.
+    source: Arc<str>,
     /// Pointer prefixes a conversion renamed: (as converted, as written).
     renamed: Vec<(String, String)>,
     /// Local files bundled in under `/x-vouch-files/<i>`, each with its own line index.
@@ -33,89 +34,59 @@ type Positions = HashMap<String, (u64, u64)>;
 /// The key under which files reached by `$ref` are bundled into a document.
 pub const FILES_KEY: &str = "x-vouch-files";
 
-/// Most nodes a document may have, counting those an alias repeats: a 20 MB
-/// spec has about two million.
-pub const MAX_NODES: usize = 10_000_000;
-
-/// Most parser events, counting those an alias repeats.
-const MAX_EVENTS: usize = 25_000_000;
-
-/// Most nodes that aliases (`*name`) may repeat in one document: what stops
-/// an alias bomb, whatever the size of the plain document.
-pub const MAX_ALIAS_EXPANSION: usize = 1_000_000;
-
-/// Why a text is not a YAML (or JSON) document.
-#[derive(Debug, Clone)]
-pub struct ParseError {
-    /// 1-based line of the problem, when the parser knows it.
-    pub line: Option<u64>,
-    /// 1-based column of the problem, when the parser knows it.
-    pub column: Option<u64>,
-    /// The parser's own words.
-    pub message: String,
-}
-
 impl Document {
     /// Parses YAML 1.2 (and so JSON) text into a value with a line index.
     /// Text that is plain JSON is read by the JSON parser, many times faster
-    /// on large specs; its line index is built only when a line is asked for.
+    /// on large specs. The line index is built only when a line is asked for:
+    /// a document with nothing to report never pays for it.
     pub fn parse(text: &str) -> Result<Self, ParseError> {
         let json = text.trim_start().starts_with(['{', '[']);
-        if json && let Ok(value) = serde_json::from_str::<Value>(text) {
-            return Ok(Self {
-                value,
-                positions: OnceLock::new(),
-                source: Some(text.into()),
-                renamed: Vec::new(),
-                files: Vec::new(),
-            });
-        }
-        let (value, positions) = parse_yaml(text)?;
+        let value = match json.then(|| serde_json::from_str::<Value>(text).ok()) {
+            Some(Some(value)) => value,
+            _ => read_yaml::<Plain>(text)?.0,
+        };
         Ok(Self {
             value,
-            positions: OnceLock::from(positions),
-            source: None,
+            positions: OnceLock::new(),
+            source: text.into(),
             renamed: Vec::new(),
             files: Vec::new(),
         })
     }
 
-    /// The line index, built from the JSON text on first use.
+    /// A document whose YAML `text` was read into `json` at build time (see
+    /// `build.rs`): only the JSON is parsed; `text` stays for the line index.
+    /// An empty `json` (the build could not read the YAML) reads `text`.
+    pub fn prepared(text: &str, json: &str) -> Result<Self, ParseError> {
+        match serde_json::from_str::<Value>(json) {
+            Ok(value) => Ok(Self {
+                value,
+                positions: OnceLock::new(),
+                source: text.into(),
+                renamed: Vec::new(),
+                files: Vec::new(),
+            }),
+            Err(_) => Self::parse(text),
+        }
+    }
+
+    /// The line index, built from the source text on first use.
     fn positions(&self) -> &Positions {
         self.positions.get_or_init(|| {
-            self.source
-                .as_deref()
-                .and_then(|text| parse_yaml(text).ok())
-                .map(|(_, positions)| positions)
+            read_yaml::<Spanned<Node>>(&self.source)
+                .ok()
+                .map(|root| {
+                    let mut positions = HashMap::new();
+                    root.value.into_value(
+                        String::new(),
+                        position(&root.referenced),
+                        &mut positions,
+                    );
+                    positions
+                })
                 .unwrap_or_default()
         })
     }
-}
-
-/// Parses YAML text into its value and the position of every node.
-fn parse_yaml(text: &str) -> Result<(Value, Positions), ParseError> {
-    let mut options = serde_saphyr::Options::default();
-    // YAML 1.2 core booleans only: `y`, `on` and `no` stay strings.
-    options.strict_booleans = true;
-    options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::Error;
-    let mut budget = serde_saphyr::Budget::default();
-    budget.max_nodes = MAX_NODES;
-    budget.max_events = MAX_EVENTS;
-    options.budget = Some(budget);
-    options.alias_limits.max_total_replayed_events = MAX_ALIAS_EXPANSION;
-    let root: Spanned<Node> = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
-        let location = e.location();
-        ParseError {
-            line: location.map(|l| l.line()).filter(|&l| l > 0),
-            column: location.map(|l| l.column()).filter(|&c| c > 0),
-            message: budget_message(&e).unwrap_or_else(|| first_line(&e.to_string())),
-        }
-    })?;
-    let mut positions = HashMap::new();
-    let value = root
-        .value
-        .into_value(String::new(), position(&root.referenced), &mut positions);
-    Ok((value, positions))
 }
 
 impl Document {
@@ -188,63 +159,6 @@ impl Document {
             .or_else(|| self.positions().get(pointer))
             .copied()
     }
-}
-
-/// The parser's first line of explanation, at most [`MESSAGE_CHARS`] characters
-/// (it may quote the input, which can be one huge line).
-fn first_line(message: &str) -> String {
-    let line = message.lines().next().unwrap_or("invalid YAML").trim();
-    match line.char_indices().nth(MESSAGE_CHARS) {
-        Some((cut, _)) => format!("{}…", &line[..cut]),
-        None => line.to_string(),
-    }
-}
-
-/// The longest parser message kept.
-const MESSAGE_CHARS: usize = 200;
-
-/// For a document over one of the parser's size limits: which limit, and how large a document may be.
-fn budget_message(e: &serde_saphyr::Error) -> Option<String> {
-    use serde_saphyr::budget::BudgetBreach;
-    let limits = serde_saphyr::Budget::default();
-    if let serde_saphyr::Error::AliasReplayLimitExceeded { .. } = e {
-        return Some(alias_message());
-    }
-    let (what, limit) = match e {
-        serde_saphyr::Error::WithSnippet { error, .. }
-        | serde_saphyr::Error::AliasError { error, .. } => return budget_message(error),
-        serde_saphyr::Error::Budget { breach, .. } => match breach {
-            BudgetBreach::Nodes { .. } => ("nodes (mappings, sequences and scalars)", MAX_NODES),
-            BudgetBreach::Events { .. } => ("parser events", MAX_EVENTS),
-            BudgetBreach::Depth { .. } => ("levels of nesting", limits.max_depth),
-            BudgetBreach::ScalarBytes { .. } => {
-                ("bytes of scalar text", limits.max_total_scalar_bytes)
-            }
-            BudgetBreach::Documents { .. } => ("documents in one file", limits.max_documents),
-            BudgetBreach::Aliases { .. } => ("aliases (`*name`)", limits.max_aliases),
-            BudgetBreach::Anchors { .. } => ("anchors (`&name`)", limits.max_anchors),
-            BudgetBreach::MergeKeys { .. } => ("merge keys (`<<`)", limits.max_merge_keys),
-            BudgetBreach::RecordedAnchorEvents { .. }
-            | BudgetBreach::RecordedAnchorBytes { .. }
-            | BudgetBreach::AliasAnchorRatio { .. } => return Some(alias_message()),
-            other => {
-                return Some(format!(
-                    "the document is over a size limit of the YAML reader: {other:?}"
-                ));
-            }
-        },
-        _ => return None,
-    };
-    Some(format!(
-        "the document is too large: a document may have at most {limit} {what}; split it or make it smaller"
-    ))
-}
-
-/// Why a document whose aliases expand too far is refused.
-fn alias_message() -> String {
-    format!(
-        "the document's aliases (`*name`) expand to more than the YAML reader allows (about {MAX_ALIAS_EXPANSION} nodes); expand them in the file or make it smaller"
-    )
 }
 
 /// How many characters an error snippet shows on each side of the column.
@@ -356,99 +270,23 @@ impl Node {
     }
 }
 
-/// A mapping key: YAML allows `200:` unquoted, JSON wants a string.
-struct Key(String);
-
-impl<'de> Deserialize<'de> for Key {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl Visitor<'_> for KeyVisitor {
-            type Value = Key;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a scalar mapping key")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
-                Ok(Key(v.to_string()))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Key, E> {
-                Ok(Key(v))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Key, E> {
-                Ok(Key(v.to_string()))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Key, E> {
-                Ok(Key(v.to_string()))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Key, E> {
-                Ok(Key(v.to_string()))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Key, E> {
-                Ok(Key(v.to_string()))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Key, E> {
-                Ok(Key("null".to_string()))
-            }
-        }
-        d.deserialize_any(KeyVisitor)
+impl Tree for Node {
+    type Child = Spanned<Node>;
+    type Key = Spanned<Key>;
+    fn scalar(value: Value) -> Self {
+        Node::Scalar(value)
+    }
+    fn seq(items: Vec<Self::Child>) -> Self {
+        Node::Seq(items)
+    }
+    fn map(entries: Vec<(Self::Key, Self::Child)>) -> Self {
+        Node::Map(entries)
     }
 }
 
 impl<'de> Deserialize<'de> for Node {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(NodeVisitor)
-    }
-}
-
-struct NodeVisitor;
-
-impl<'de> Visitor<'de> for NodeVisitor {
-    type Value = Node;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any YAML value")
-    }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Node, E> {
-        Ok(Node::Scalar(Value::Bool(v)))
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Node, E> {
-        Ok(Node::Scalar(Value::from(v)))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Node, E> {
-        Ok(Node::Scalar(Value::from(v)))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node, E> {
-        Number::from_f64(v)
-            .map(|n| Node::Scalar(Value::Number(n)))
-            .ok_or_else(|| E::custom("a number that JSON cannot hold (NaN or infinity)"))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Node, E> {
-        Ok(Node::Scalar(Value::String(v.to_string())))
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Node, E> {
-        Ok(Node::Scalar(Value::String(v)))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Node, E> {
-        Ok(Node::Scalar(Value::Null))
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Node, E> {
-        Ok(Node::Scalar(Value::Null))
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
-        Node::deserialize(d)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Spanned<Node>>()? {
-            items.push(item);
-        }
-        Ok(Node::Seq(items))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
-        let mut entries = Vec::new();
-        while let Some(entry) = map.next_entry::<Spanned<Key>, Spanned<Node>>()? {
-            entries.push(entry);
-        }
-        Ok(Node::Map(entries))
+        d.deserialize_any(TreeVisitor::new())
     }
 }
 

@@ -34,6 +34,27 @@ fn parse_error_message(text: &str, e: &ParseError) -> String {
     )
 }
 
+/// The problem of a text that is not YAML or JSON.
+fn parse_problem(path: &Path, text: &str, e: &ParseError) -> Problem {
+    Problem {
+        file: path.to_path_buf(),
+        line: e.line,
+        pointer: String::new(),
+        message: parse_error_message(text, e),
+    }
+}
+
+/// How much loading a spec checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checks {
+    /// Everything: a file a user gives, and `vouch lint`.
+    All,
+    /// Only what serving needs, skipping the document checks (structure,
+    /// `$ref`s, schemas, marks): for the built-in specs, which `vouch lint`
+    /// and the test suite check in full, so that `vouch` starts fast.
+    Serving,
+}
+
 /// How many `$ref` hops a chain may take before it counts as a cycle.
 const MAX_REF_HOPS: usize = 32;
 
@@ -54,12 +75,19 @@ impl Spec {
 
     /// Builds a spec from `text`, reporting problems against `path`.
     pub fn parse(path: &Path, text: &str) -> Result<Spec, Problem> {
-        let document = Document::parse(text).map_err(|e| Problem {
-            file: path.to_path_buf(),
-            line: e.line,
-            pointer: String::new(),
-            message: parse_error_message(text, &e),
-        })?;
+        let document = Document::parse(text).map_err(|e| parse_problem(path, text, &e))?;
+        Spec::from_document(path, document, Checks::All)
+    }
+
+    /// Builds a spec from its YAML `text`, already read into `json` at build
+    /// time (see [`Document::prepared`]).
+    pub fn prepared(path: &Path, text: &str, json: &str, checks: Checks) -> Result<Spec, Problem> {
+        let document = Document::prepared(text, json).map_err(|e| parse_problem(path, text, &e))?;
+        Spec::from_document(path, document, checks)
+    }
+
+    /// Builds a spec from its parsed document, with the `checks` asked for.
+    fn from_document(path: &Path, document: Document, checks: Checks) -> Result<Spec, Problem> {
         let mut document = document;
         if openapi31::is_openapi31(&document.value) {
             openapi31::resolve_ids(&mut document.value);
@@ -70,8 +98,10 @@ impl Spec {
             Dialect::OpenApi31 => Cow::Owned(openapi31::structure_as_30(&document.value)),
             Dialect::OpenApi30 => Cow::Borrowed(&document.value),
         };
-        if let Err(e) =
-            serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(structure.as_ref())
+        let all = checks == Checks::All;
+        if all
+            && let Err(e) =
+                serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(structure.as_ref())
         {
             let pointer = path_to_pointer(e.path());
             return Err(problem_at(
@@ -100,15 +130,21 @@ impl Spec {
             let warning = problem_at(path, &document, &skip.pointer, skip.message);
             builder.warnings.push(warning);
         }
-        builder.check_refs(&document.value, &mut String::new(), RefContext::Object);
-        if let Some(files) = document.value.get(FILES_KEY) {
-            builder.check_refs(files, &mut format!("/{FILES_KEY}"), RefContext::Object);
+        if all {
+            builder.check_refs(&document.value, &mut String::new(), RefContext::Object);
+            if let Some(files) = document.value.get(FILES_KEY) {
+                builder.check_refs(files, &mut format!("/{FILES_KEY}"), RefContext::Object);
+            }
         }
         let operations = builder.operations(spec_name(path));
-        builder.check_schemas();
+        if all {
+            builder.check_schemas();
+        }
         let (mut problems, warnings) = (builder.problems, builder.warnings);
-        let ids: Vec<&str> = operations.iter().map(|o| o.id.as_str()).collect();
-        problems.extend(super::marks::problems(path, &document, &ids));
+        if all {
+            let ids: Vec<&str> = operations.iter().map(|o| o.id.as_str()).collect();
+            problems.extend(super::marks::problems(path, &document, &ids));
+        }
         let value = &document.value;
         Ok(Spec {
             name: spec_name(path),

@@ -14,6 +14,7 @@ mod openapi31;
 pub mod routes;
 pub mod schema;
 mod swagger2;
+mod yaml;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ use serde_json::Value;
 
 pub use catalog::{Catalog, Routed};
 pub use document::Document;
+pub use load::Checks;
 pub use routes::{Lookup, Method, PathParams};
 pub use schema::{Dialect, Schema, Violation};
 

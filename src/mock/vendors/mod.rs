@@ -19,16 +19,16 @@ pub mod zadig;
 pub mod zstack;
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::{Arc, LazyLock, Mutex};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::lock;
 use super::reply::Reply;
 use super::request::{MockRequest, RequestProblem};
-use super::{lock, section};
+use super::section::{self, Source};
 use crate::spec::Method;
 
 /// A vendor's answer to one operation; `Err` is an error answer that ends
@@ -204,27 +204,26 @@ impl<V: Vendor> Handler for Bound<V> {
 /// fixtures file and binds itself. Every `Copy` vendor (the built-in ones are
 /// unit structs) is one.
 trait Builtin: Sync {
-    /// Its section of `text`, checked, without binding.
-    fn check(&self, name: &str, text: &str, origin: &Path) -> Result<(), String>;
-    /// Bound to its section of `text` (empty when the section does not read:
-    /// loading the fixtures checked it already).
-    fn bind(&self, name: &str, text: &str, origin: &Path) -> Arc<dyn Handler>;
+    /// Its section of the fixtures, checked, without binding.
+    fn check(&self, name: &str, fixtures: Source<'_>) -> Result<(), String>;
+    /// Bound to its section of the fixtures (empty when the section does not
+    /// read: loading the fixtures checked it already).
+    fn bind(&self, name: &str, fixtures: Source<'_>) -> Arc<dyn Handler>;
     /// See [`Vendor::mirror`].
     fn mirror(&self, vars: &mirror::Vars, reads: &mut mirror::Reads) -> Option<Value>;
 }
 
 impl<V: Vendor + Copy> Builtin for V {
-    fn check(&self, name: &str, text: &str, origin: &Path) -> Result<(), String> {
-        section::parse::<V::Fixtures>(text, origin, name, &SECTIONS).map(drop)
+    fn check(&self, name: &str, fixtures: Source<'_>) -> Result<(), String> {
+        section::parse::<V::Fixtures>(fixtures, name, &SECTIONS).map(drop)
     }
 
-    fn bind(&self, name: &str, text: &str, origin: &Path) -> Arc<dyn Handler> {
-        let fixtures = section::parse::<V::Fixtures>(text, origin, name, &SECTIONS).unwrap_or_else(
-            |problem| {
+    fn bind(&self, name: &str, fixtures: Source<'_>) -> Arc<dyn Handler> {
+        let fixtures =
+            section::parse::<V::Fixtures>(fixtures, name, &SECTIONS).unwrap_or_else(|problem| {
                 tracing::error!(%problem, "fixtures section unreadable: it starts empty");
                 V::Fixtures::default()
-            },
-        );
+            });
         Arc::new(Bound::new(name, *self, fixtures))
     }
 
@@ -247,18 +246,18 @@ static BUILTIN: &[(&str, &dyn Builtin)] = &[
 static SECTIONS: LazyLock<Vec<&'static str>> =
     LazyLock::new(|| BUILTIN.iter().map(|(name, _)| *name).collect());
 
-/// Checks every vendor's section of the fixtures `text` read from `origin`.
-pub fn check_fixtures(text: &str, origin: &Path) -> Result<(), String> {
+/// Checks every vendor's section of the fixtures.
+pub fn check_fixtures(fixtures: Source<'_>) -> Result<(), String> {
     BUILTIN
         .iter()
-        .try_for_each(|(name, vendor)| vendor.check(name, text, origin))
+        .try_for_each(|(name, vendor)| vendor.check(name, fixtures))
 }
 
 /// The built-in vendor `name` bound to its section of the fixtures; `None`
 /// when no built-in vendor has that name.
-pub fn bind(name: &str, text: &str, origin: &Path) -> Option<Arc<dyn Handler>> {
+pub fn bind(name: &str, fixtures: Source<'_>) -> Option<Arc<dyn Handler>> {
     let (name, vendor) = BUILTIN.iter().find(|(n, _)| *n == name)?;
-    Some(vendor.bind(name, text, origin))
+    Some(vendor.bind(name, fixtures))
 }
 
 /// The fixtures section of the built-in vendor `name` mirroring a live
@@ -291,6 +290,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
+    use crate::mock::fixtures::Fixtures;
     use crate::spec::Catalog;
 
     /// Every operation of every built-in vendor's spec has a handler in the
@@ -299,7 +299,7 @@ mod tests {
     fn each_vendor_table_serves_exactly_the_operations_of_its_spec() {
         let catalog = Catalog::builtin().expect("built-in specs load");
         for (name, vendor) in BUILTIN {
-            let handler = vendor.bind(name, "", Path::new("(none)"));
+            let handler = vendor.bind(name, Fixtures::default().source());
             let served: BTreeSet<&str> = handler.operations().into_iter().collect();
             let declared: BTreeSet<&str> = catalog
                 .specs()
@@ -323,13 +323,10 @@ mod tests {
 
     #[test]
     fn each_built_in_vendor_reads_its_own_section_of_the_default_fixtures() {
-        let text = crate::mock::fixtures::DEFAULT_FIXTURES;
-        check_fixtures(text, Path::new("default.yaml")).expect("default fixtures read");
+        let fixtures = Fixtures::builtin().expect("default fixtures read");
         for (name, vendor) in BUILTIN {
-            let state = vendor
-                .bind(name, text, Path::new("default.yaml"))
-                .state_json();
-            let empty = vendor.bind(name, "", Path::new("(none)")).state_json();
+            let state = vendor.bind(name, fixtures.source()).state_json();
+            let empty = vendor.bind(name, Fixtures::default().source()).state_json();
             assert_ne!(
                 state, empty,
                 "{name}: its section of the default fixtures is unread"
