@@ -18,8 +18,6 @@ use std::time::Duration;
 
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
-use tracing_subscriber::fmt::format::Writer;
-use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
 
 /// How often buffered lines are written out.
 const FLUSH_EVERY: Duration = Duration::from_millis(20);
@@ -61,13 +59,37 @@ pub fn request(method: &str, path: &str, operation: Option<&str>, status: u16, m
         return;
     }
     let mut line = String::with_capacity(160);
-    let _ = SystemTime.format_time(&mut Writer::new(&mut line));
+    push_timestamp(&mut line);
     let operation = operation.unwrap_or("-");
     let _ = writeln!(
         line,
         "  INFO vouch::request: method={method} path={path} operation={operation} status={status} micros={micros}"
     );
     let _ = (&**sink).write(line.as_bytes());
+}
+
+/// Appends the time as tracing's own lines show it (RFC 3339 in UTC, with
+/// microseconds: `2026-11-30T11:23:28.123456Z`). The date and time of day are formatted once a second per
+/// thread; only the fraction is formatted per line.
+fn push_timestamp(line: &mut String) {
+    thread_local! {
+        /// The last second formatted, and its text up to the fraction.
+        static SECOND: std::cell::RefCell<(u64, String)> = const { std::cell::RefCell::new((u64::MAX, String::new())) };
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    SECOND.with_borrow_mut(|(second, text)| {
+        if *second != now.as_secs() {
+            *second = now.as_secs();
+            text.clear();
+            if let Some(time) = chrono::DateTime::from_timestamp(now.as_secs() as i64, 0) {
+                let _ = write!(text, "{}", time.format("%Y-%m-%dT%H:%M:%S"));
+            }
+        }
+        line.push_str(text);
+    });
+    let _ = write!(line, ".{:06}Z", now.subsec_micros());
 }
 
 /// Keeps the log flushing; writes out the rest when dropped.
@@ -149,5 +171,25 @@ impl Write for &Shared {
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_line_carries_the_time_now_in_rfc3339_with_microseconds() {
+        let before = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
+        let mut line = String::new();
+        push_timestamp(&mut line);
+        push_timestamp(&mut line);
+        let (first, second) = line.split_at(line.len() / 2);
+        for stamp in [first, second] {
+            assert_eq!(stamp.len(), "2026-11-30T11:23:28.123456Z".len(), "{stamp}");
+            let time = chrono::DateTime::parse_from_rfc3339(stamp).expect(stamp);
+            let drift = time.signed_duration_since(before).num_milliseconds();
+            assert!((0..60_000).contains(&drift), "{stamp} is not now");
+        }
     }
 }

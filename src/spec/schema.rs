@@ -93,6 +93,31 @@ impl Schema {
             .is_none_or(|v| v.is_valid(instance))
     }
 
+    /// Whether every text is valid: a plain `type: string` with nothing that
+    /// constrains it (only annotations beside it). A parameter with such a
+    /// schema needs no validation, which the mock's hot path skips.
+    pub fn accepts_any_text(&self) -> bool {
+        self.json_type() == Some("string")
+            && self.source.as_object().is_some_and(|schema| {
+                schema.keys().all(|k| {
+                    k.starts_with("x-")
+                        || matches!(
+                            k.as_str(),
+                            "type"
+                                | "description"
+                                | "title"
+                                | "example"
+                                | "examples"
+                                | "default"
+                                | "deprecated"
+                                | "readOnly"
+                                | "writeOnly"
+                                | "nullable"
+                        )
+                })
+            })
+    }
+
     /// The JSON type the schema expects at its top level, if it names exactly one.
     pub fn json_type(&self) -> Option<&str> {
         self.source.get("type").and_then(Value::as_str)
@@ -488,6 +513,25 @@ mod tests {
         assert!(s.is_valid(&json!(1)));
         assert!(s.is_valid(&json!(10)));
         assert!(!s.is_valid(&json!(11)));
+    }
+
+    #[test]
+    fn only_a_plain_string_schema_accepts_any_text() {
+        let plain = compile(json!({"type": "string", "description": "d", "example": "x"}));
+        assert!(plain.accepts_any_text());
+        for constrained in [
+            json!({"type": "string", "pattern": "^a"}),
+            json!({"type": "string", "format": "uuid"}),
+            json!({"type": "string", "enum": ["a"]}),
+            json!({"type": "string", "maxLength": 3}),
+            json!({"type": "integer"}),
+            json!({"$ref": "#/components/schemas/S"}),
+        ] {
+            assert!(
+                !compile(constrained.clone()).accepts_any_text(),
+                "{constrained}"
+            );
+        }
     }
 
     #[test]
