@@ -147,6 +147,8 @@ struct PullArgs {
     /// Per-request timeout in seconds.
     #[arg(long, default_value_t = 30.0)]
     timeout: f64,
+    #[command(flatten)]
+    safety: SafetyArgs,
 }
 
 /// Exit code for findings.
@@ -180,6 +182,21 @@ struct InputArgs {
     /// Per-request timeout in seconds.
     #[arg(long, default_value_t = 30.0)]
     timeout: f64,
+    #[command(flatten)]
+    safety: SafetyArgs,
+}
+
+impl InputArgs {
+    /// `--follow-redirects` and `--max-body`.
+    fn safety(&self) -> Safety {
+        self.safety.safety()
+    }
+}
+
+/// What protects vouch from a live target: the same flags for `run`,
+/// `fidelity` and `fixtures pull`.
+#[derive(clap::Args)]
+struct SafetyArgs {
     /// Follow redirects (at most 10). The credential and any header that may carry one go
     /// only to the target's own origin, never to another.
     #[arg(long)]
@@ -189,7 +206,7 @@ struct InputArgs {
     max_body: MaxBody,
 }
 
-impl InputArgs {
+impl SafetyArgs {
     /// `--follow-redirects` and `--max-body`.
     fn safety(&self) -> Safety {
         Safety {
@@ -800,7 +817,13 @@ fn fidelity_targets(
     };
     let timeout = std::time::Duration::from_secs_f64(args.inputs.timeout.max(0.001));
     let mirrored = runtime
-        .block_on(vouch::mirror::mirror(catalog, target, vars, timeout))
+        .block_on(vouch::mirror::mirror(
+            catalog,
+            target,
+            vars,
+            timeout,
+            args.inputs.safety(),
+        ))
         .and_then(|m| {
             say_mirrored(&m);
             m.fixtures(&Fixtures::builtin().map_err(vouch::mirror::MirrorError::Unreadable)?)
@@ -858,7 +881,8 @@ fn run_pull(args: PullArgs) -> ExitCode {
         Err(e) => return invalid(format!("cannot start the async runtime: {e}")),
     };
     let timeout = std::time::Duration::from_secs_f64(args.timeout.max(0.001));
-    let mirror = match runtime.block_on(vouch::mirror::mirror(&catalog, &target, &vars, timeout)) {
+    let mirrored = vouch::mirror::mirror(&catalog, &target, &vars, timeout, args.safety.safety());
+    let mirror = match runtime.block_on(mirrored) {
         Ok(m) => m,
         Err(e) => return mirror_failed(e),
     };

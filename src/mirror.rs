@@ -22,7 +22,7 @@ use crate::mock::Fixtures;
 use crate::mock::vendors::mirror::{Read, Reads, Vars};
 use crate::mock::vendors::mirror_section;
 use crate::redact::redact;
-use crate::runner::{Target, send_operation};
+use crate::runner::{Safety, Target, send_operation};
 use crate::spec::Catalog;
 
 /// Rounds of reads one vendor may take (a paged list takes one per page).
@@ -30,6 +30,10 @@ const MAX_ROUNDS: usize = 64;
 
 /// How much of a refusal's body an error shows.
 const SHOWN_BODY: usize = 300;
+
+/// The media type of a stream of server-sent events: read as text (a JSON
+/// string), not as JSON.
+const EVENT_STREAM: &str = "text/event-stream";
 
 /// Where mirrored fixtures come from, in errors about them.
 const ORIGIN: &str = "(fixtures mirrored from the live target)";
@@ -114,18 +118,21 @@ impl Mirror {
 }
 
 /// Mirrors `target` for the resources `vars` name: every built-in vendor of
-/// `catalog` the target has a base URL for.
+/// `catalog` the target has a base URL for. Each read honours `safety`
+/// (`--follow-redirects`, `--max-body`) as a step of `vouch run` would.
 pub async fn mirror(
     catalog: &Catalog,
     target: &Target,
     vars: &Vars,
     timeout: Duration,
+    safety: Safety,
 ) -> Result<Mirror, MirrorError> {
     let client = client(timeout);
     let live = Live {
         client: &client,
         catalog,
         target,
+        safety,
     };
     let mut mirror = Mirror::default();
     for vendor in live_vendors(catalog, target) {
@@ -161,6 +168,7 @@ struct Live<'a> {
     client: &'a reqwest::Client,
     catalog: &'a Catalog,
     target: &'a Target,
+    safety: Safety,
 }
 
 impl Live<'_> {
@@ -188,7 +196,8 @@ impl Live<'_> {
         Err(MirrorError::Endless(vendor.to_string()))
     }
 
-    /// The JSON body of the live answer to `read`, when it is a success.
+    /// The JSON body of the live answer to `read`, when it is a success (an
+    /// event stream's text as a JSON string).
     async fn read(&self, vendor: &str, read: &Read) -> Result<Value, MirrorError> {
         let params: Map<String, Value> = read
             .params
@@ -202,6 +211,7 @@ impl Live<'_> {
             self.target,
             &read.operation,
             params,
+            self.safety,
         )
         .await
         .map_err(|reason| MirrorError::Unreachable {
@@ -220,6 +230,9 @@ impl Live<'_> {
         };
         if !(200..300).contains(&exchange.status) {
             return Err(refused(&exchange.body));
+        }
+        if exchange.media_type() == EVENT_STREAM {
+            return Ok(Value::String(exchange.body.clone()));
         }
         serde_json::from_str(&exchange.body)
             .map_err(|e| refused(&format!("not JSON ({e}): {}", exchange.body)))

@@ -515,14 +515,16 @@ pub(crate) fn render_str(text: &str, vars: &Vars) -> Result<String, String> {
 }
 
 /// Sends `operation` with `params` (its path and query parameters by name)
-/// to `target` with the target's credential, as a step would but unchecked:
-/// how a live service is read to mirror it. `Err` says why no answer came.
+/// to `target` with the target's credential, as a step would but unchecked,
+/// under `safety`: how a live service is read to mirror it. `Err` says why
+/// no answer came.
 pub async fn send_operation(
     client: &reqwest::Client,
     catalog: &Catalog,
     target: &Target,
     operation: &str,
     params: serde_json::Map<String, Value>,
+    safety: Safety,
 ) -> Result<Exchange, String> {
     let (spec, op) = catalog
         .operation(operation)
@@ -552,7 +554,7 @@ pub async fn send_operation(
     };
     let request = http::build(catalog, &step, &Vars::new())?;
     let credential = op.security.first().zip(target.token(&spec.name));
-    http::send(client, base, &request, credential, 2, Safety::default())
+    http::send(client, base, &request, credential, 2, safety)
         .await
         .map_err(|failure| match failure {
             Failure::Unreachable(why) | Failure::BodyTooLarge(why) => why,

@@ -4,7 +4,8 @@
 //! and user `customPorts`, and opening and closing a custom port. Every
 //! refusal status is this fake's own guess (403 for a bad key, as the
 //! document's only error example; 400 for bad input; 404 for an unknown
-//! instance or a port that is not open), and errors carry no `data`.
+//! instance or a port that is not open). Errors carry `data: {}`, as the
+//! document's two error examples (403, 500) show.
 
 use std::sync::Mutex;
 
@@ -13,7 +14,7 @@ use rstest::rstest;
 use serde_json::{Value, json};
 
 use crate::harness::{Call, Reply, Vendor, assert_fault_caught, assert_suite_passes, start_fake};
-use crate::mirror::{fake_and_mock_answers, pull};
+use crate::mirror::{fake_and_mock_answers, fidelity, pull};
 
 const SUITE: &str = "alaya-cci";
 const SPEC: &str = "alaya-cci";
@@ -77,7 +78,10 @@ impl AlayaCci {
 }
 
 fn refused(status: u16, message: &str) -> Reply {
-    Reply::json(status, &json!({"status": status, "message": message}))
+    Reply::json(
+        status,
+        &json!({"status": status, "message": message, "data": {}}),
+    )
 }
 
 fn ok(data: Value) -> Reply {
@@ -241,4 +245,25 @@ fn alaya_cci_fixtures_pull_writes_the_fakes_instance_and_the_mock_lists_it_alike
     let (live, mocked) =
         fake_and_mock_answers(&pulled, &fake, API_KEY, &path, ("authorization", &bearer));
     assert_eq!(mocked["data"], live["data"]);
+}
+
+fn faithful_fidelity() -> &'static crate::mirror::Fidelity {
+    static RUN: std::sync::OnceLock<crate::mirror::Fidelity> = std::sync::OnceLock::new();
+    RUN.get_or_init(|| fidelity(SUITE, SPEC, AlayaCci::new(Fault::None), API_KEY, &[]))
+}
+
+#[test]
+fn alaya_cci_fidelity_mirrors_the_fake_and_compares_like_with_like() {
+    faithful_fidelity().assert_like_with_like("alaya-cci");
+}
+
+#[rstest]
+#[case::renamed_field(Fault::RenamedField)]
+#[case::open_not_kept(Fault::OpenNotKept)]
+#[case::auth_not_checked(Fault::AuthNotChecked)]
+#[case::system_port_closable(Fault::SystemPortClosable)]
+#[case::status_as_string(Fault::StatusAsString)]
+fn alaya_cci_fault_is_a_new_fidelity_difference(#[case] fault: Fault) {
+    fidelity(SUITE, SPEC, AlayaCci::new(fault), API_KEY, &[])
+        .assert_fault_is_new("alaya-cci", faithful_fidelity());
 }

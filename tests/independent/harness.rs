@@ -127,8 +127,13 @@ pub use crate::fake_server::FakeServer as Fake;
 
 /// Serves `vendor` on 127.0.0.1 until the returned server is dropped.
 pub fn start_fake(vendor: impl Vendor) -> Fake {
+    Fake::start(router(vendor))
+}
+
+/// `vendor` as a router, every path to it.
+pub fn router(vendor: impl Vendor) -> Router {
     let vendor: Arc<dyn Vendor> = Arc::new(vendor);
-    Fake::start(Router::new().fallback(handle).with_state(vendor))
+    Router::new().fallback(handle).with_state(vendor)
 }
 
 async fn handle(State(vendor): State<Arc<dyn Vendor>>, request: Request) -> Response {

@@ -443,3 +443,35 @@ fn huawei_apig_fault_is_a_new_fidelity_difference(#[case] fault: Fault) {
     fidelity(SUITE, SPEC, HuaweiApig::new(fault), TOKEN, &[])
         .assert_fault_is_new("huawei-apig", faithful_fidelity());
 }
+
+#[test]
+fn huawei_apig_fixtures_pull_mirrors_range_gateway_as_well_as_gateway() {
+    // Arrange: range_gateway names the fake's second gateway.
+    let fake = start_fake(HuaweiApig::new(Fault::None));
+    let seed: Value = serde_json::from_str(include_str!("huawei-apig.json")).expect("seed JSON");
+    let (first, second) = (&seed["gateways"][0], &seed["gateways"][1]);
+    let named = format!("range_gateway={}", second["id"].as_str().unwrap());
+
+    // Act
+    let pulled = pull(SUITE, SPEC, &fake, TOKEN, &["--var", &named]);
+
+    // Assert
+    assert_eq!(pulled.cli.code, 0, "{}", pulled.shown());
+    let instances = pulled.fixtures["huawei-apig"]["instances"]
+        .as_array()
+        .expect("instances");
+    let ids: Vec<&Value> = instances.iter().map(|i| &i["instance_id"]).collect();
+    assert_eq!(ids, [&first["id"], &second["id"]], "{}", pulled.shown());
+    let port_ids = |ports: &Value| -> Vec<Value> {
+        ports
+            .as_array()
+            .expect("ports")
+            .iter()
+            .map(|p| p["ingress_port_id"].clone())
+            .collect()
+    };
+    assert_eq!(
+        port_ids(&instances[1]["ingress_ports"]),
+        port_ids(&second["ports"])
+    );
+}

@@ -143,6 +143,32 @@ impl Fidelity {
         all
     }
 
+    /// The differences that are scored or not compared, one a line, with
+    /// their scenario, step line and class.
+    fn scored(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for scenario in self.report["scenarios"].as_array().into_iter().flatten() {
+            for step in scenario["steps"].as_array().into_iter().flatten() {
+                for d in step["differences"].as_array().into_iter().flatten() {
+                    if d["scored"] == Value::Bool(false) && d["kind"] != "not-compared" {
+                        continue;
+                    }
+                    out.push(format!(
+                        "  {}:{} {} {} `{}`: mock {} / live {}",
+                        scenario["id"].as_str().unwrap_or("?"),
+                        step["line"],
+                        d["class"].as_str().unwrap_or("?"),
+                        d["kind"].as_str().unwrap_or("?"),
+                        d["pointer"].as_str().unwrap_or_default(),
+                        d["mock"].as_str().unwrap_or_default(),
+                        d["live"].as_str().unwrap_or_default(),
+                    ));
+                }
+            }
+        }
+        out
+    }
+
     /// The differences, one a line, with the CLI's output, for failure messages.
     pub fn shown(&self) -> String {
         let lines: Vec<String> = self
@@ -216,19 +242,11 @@ impl Fidelity {
         );
         // What mirroring cannot remove is free text the notes do not fix and
         // the subjects the specs mark as guesses: reported, never scored.
-        let scored: Vec<&Value> = self
-            .report
-            .pointer("/scenarios")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .flat_map(|s| s["steps"].as_array().into_iter().flatten())
-            .flat_map(|step| step["differences"].as_array().into_iter().flatten())
-            .filter(|d| d["scored"] != Value::Bool(false) || d["kind"] == "not-compared")
-            .collect();
+        let scored = self.scored();
         assert!(
             scored.is_empty(),
-            "scored or uncompared differences {scored:#?}\n{}",
+            "scored or uncompared differences:\n{}\n{}",
+            scored.join("\n"),
             self.shown()
         );
         assert_eq!(self.cli.code, 0, "{}", self.shown());

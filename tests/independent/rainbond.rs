@@ -13,7 +13,7 @@ use rstest::rstest;
 use serde_json::{Map, Value, json};
 
 use crate::harness::{Call, Reply, Vendor, assert_fault_caught, assert_suite_passes, start_fake};
-use crate::mirror::{fake_and_mock_answers, pull};
+use crate::mirror::{fake_and_mock_answers, fidelity, pull};
 
 const SUITE: &str = "rainbond";
 const SPEC: &str = "rainbond";
@@ -653,4 +653,29 @@ fn rainbond_fixtures_pull_writes_the_fakes_components_and_the_mock_lists_them_al
         ("authorization", ACCESS_KEY),
     );
     assert_eq!(mocked["data"], live["data"]);
+}
+
+fn faithful_fidelity() -> &'static crate::mirror::Fidelity {
+    static RUN: std::sync::OnceLock<crate::mirror::Fidelity> = std::sync::OnceLock::new();
+    RUN.get_or_init(|| fidelity(SUITE, SPEC, Rainbond::new(Fault::None), ACCESS_KEY, &[]))
+}
+
+#[test]
+fn rainbond_fidelity_mirrors_the_fake_and_compares_like_with_like() {
+    faithful_fidelity().assert_like_with_like("rainbond");
+}
+
+#[rstest]
+#[case::renamed_field(Fault::RenamedField)]
+#[case::port_as_string(Fault::PortAsString)]
+#[case::created_status(Fault::CreatedStatus)]
+#[case::outer_never_set(Fault::OuterNeverSet)]
+#[case::duplicate_accepted(Fault::DuplicateAccepted)]
+#[case::auth_not_checked(Fault::AuthNotChecked)]
+#[case::unwrapped(Fault::Unwrapped)]
+#[case::alias_separated(Fault::AliasSeparated)]
+#[case::k8s_name_not_shared(Fault::K8sNameNotShared)]
+fn rainbond_fault_is_a_new_fidelity_difference(#[case] fault: Fault) {
+    fidelity(SUITE, SPEC, Rainbond::new(fault), ACCESS_KEY, &[])
+        .assert_fault_is_new("rainbond", faithful_fidelity());
 }

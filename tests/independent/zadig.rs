@@ -16,7 +16,8 @@ use axum::http::Method;
 use rstest::rstest;
 use serde_json::{Map, Value, json};
 
-use crate::harness::{Call, Reply, Vendor, assert_fault_caught, assert_suite_passes};
+use crate::harness::{Call, Reply, Vendor, assert_fault_caught, assert_suite_passes, start_fake};
+use crate::mirror::{fake_and_mock_answers, pull};
 
 const SUITE: &str = "zadig";
 const SPEC: &str = "zadig";
@@ -1205,4 +1206,57 @@ fn zadig_suite_passes_against_an_independent_server() {
 #[case::workload_type_any_case(Fault::WorkloadTypeAnyCase, "zadig.scaleWorkload")]
 fn zadig_fault_fails_the_suite(#[case] fault: Fault, #[case] operation: &str) {
     assert_fault_caught(SUITE, SPEC, Zadig::new(fault), TOKEN, operation);
+}
+
+#[test]
+fn zadig_fixtures_pull_writes_the_fakes_environments_and_the_mock_answers_them_alike() {
+    // Arrange
+    let fake = start_fake(Zadig::new(Fault::None));
+    let seed: Value = serde_json::from_str(include_str!("zadig.json")).expect("seed JSON");
+
+    // Act
+    let pulled = pull(SUITE, SPEC, &fake, TOKEN, &[]);
+
+    // Assert
+    assert_eq!(pulled.cli.code, 0, "{}", pulled.shown());
+    let project = &pulled.fixtures["zadig"]["projects"]["payments-core"];
+    let qa = &project["environments"]["qa"];
+    let live = &project["environments"]["live"];
+    assert_eq!(qa["alias"], "quality", "{}", pulled.shown());
+    assert_eq!(qa["production"], false);
+    assert_eq!(live["production"], true);
+    assert_eq!(live["global_variables"][0]["value"], "1500m");
+    let api = &qa["services"]["ledger-api"];
+    assert_eq!(api["replicas"], 2, "{}", pulled.shown());
+    assert_eq!(api["pods"][0], "ledger-api-7c9d8f6b5-x2k4p");
+    assert_eq!(
+        api["containers"],
+        json!([{"name": "api", "image": "registry.example.org/payments/ledger-api:2024.05.1"}])
+    );
+    assert_eq!(qa["services"]["ledger-sweeper"]["workload"], "CronJob");
+    assert_eq!(live["services"]["ledger-db"]["workload"], "StatefulSet");
+    assert_eq!(live["services"]["ledger-db"]["replicas"], 4);
+    assert_eq!(
+        qa["env_configs"][0]["yaml_data"],
+        seed["environments"][0]["configs"][0]["yaml"]
+    );
+    let log = qa["logs"]["ledger-api-7c9d8f6b5-x2k4p"]["api"]
+        .as_str()
+        .expect("the pod's log");
+    assert_eq!(log.lines().count(), 14, "the whole log");
+    // The project's templates are the deployed services (the API shows no template).
+    let templates = project["services"].as_object().expect("templates");
+    assert!(templates.contains_key("ledger-worker") && !templates.contains_key("ledger-audit"));
+    let bearer = format!("Bearer {TOKEN}");
+    let header = ("authorization", bearer.as_str());
+    let configs = "/openapi/environments/qa/envcfgs?projectKey=payments-core";
+    let (live_list, mocked) = fake_and_mock_answers(&pulled, &fake, TOKEN, configs, header);
+    let names = |list: &Value| -> Vec<Value> {
+        list.as_array()
+            .expect("a list")
+            .iter()
+            .map(|c| json!([c["name"], c["common_env_cfg_type"]]))
+            .collect()
+    };
+    assert_eq!(names(&mocked), names(&live_list));
 }

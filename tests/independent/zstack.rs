@@ -8,7 +8,9 @@ use axum::http::Method;
 use rstest::rstest;
 use serde_json::{Value, json};
 
-use crate::harness::{Call, Reply, Vendor, assert_fault_caught, assert_suite_passes, start_fake};
+use crate::harness::{
+    Call, Fake, Reply, Vendor, assert_fault_caught, assert_suite_passes, router, start_fake,
+};
 use crate::mirror::{fake_and_mock_answers, fidelity, pull};
 
 const SUITE: &str = "zstack";
@@ -288,4 +290,65 @@ fn a_read_the_live_side_refuses_stops_pull_and_fidelity_naming_the_operation_and
     assert_eq!(compared.cli.code, 2, "{}", compared.shown());
     assert!(compared.cli.stderr.contains(&said), "{}", compared.shown());
     assert!(compared.report.is_null(), "nothing is compared");
+}
+
+/// The fake behind a redirect: every path answers 307 to the same path
+/// under `/moved/` of the same origin, where the fake answers.
+fn moved_fake() -> Fake {
+    let redirect = |uri: axum::http::Uri| async move {
+        let moved = format!("/moved{}", uri.path_and_query().map_or("/", |p| p.as_str()));
+        (
+            axum::http::StatusCode::TEMPORARY_REDIRECT,
+            [(axum::http::header::LOCATION, moved)],
+        )
+    };
+    Fake::start(
+        axum::Router::new()
+            .nest("/moved", router(Zstack::new(Fault::None)))
+            .fallback(redirect),
+    )
+}
+
+#[test]
+fn fixtures_pull_follows_redirects_only_with_follow_redirects() {
+    // Arrange
+    let fake = moved_fake();
+
+    // Act
+    let refused = pull(SUITE, SPEC, &fake, SESSION, &[]);
+    let followed = pull(SUITE, SPEC, &fake, SESSION, &["--follow-redirects"]);
+
+    // Assert: without the flag the 307 is the answer; with it the same origin's data is mirrored.
+    assert_eq!(refused.cli.code, 2, "{}", refused.shown());
+    assert!(
+        refused.cli.stderr.contains("answered 307"),
+        "{}",
+        refused.shown()
+    );
+    assert!(!refused.path.exists(), "no fixtures file is written");
+    assert_eq!(followed.cli.code, 0, "{}", followed.shown());
+    assert_eq!(
+        followed.fixtures["zstack"],
+        named_vips_as_fixtures(),
+        "{}",
+        followed.shown()
+    );
+}
+
+#[test]
+fn fixtures_pull_stops_at_max_body_naming_the_cap() {
+    // Arrange: every answer of the fake is longer than 64 bytes.
+    let fake = start_fake(Zstack::new(Fault::None));
+
+    // Act
+    let capped = pull(SUITE, SPEC, &fake, SESSION, &["--max-body", "64"]);
+
+    // Assert
+    assert_ne!(capped.cli.code, 0, "{}", capped.shown());
+    assert!(
+        capped.cli.stderr.contains("exceeds 64 bytes"),
+        "{}",
+        capped.shown()
+    );
+    assert!(!capped.path.exists(), "no fixtures file is written");
 }

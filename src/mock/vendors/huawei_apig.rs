@@ -24,7 +24,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::mirror::{Reads, Vars, all, number, text, var};
+use super::mirror::{Reads, Vars, all, number, text, var, vars_named};
 use super::{Answer, Serve, Vendor, header_carries};
 use crate::mock::random;
 use crate::mock::reply::Reply;
@@ -380,47 +380,56 @@ impl Vendor for HuaweiApig {
         apig_error(status, code_for(status), message)
     }
 
-    /// The project `project` and its gateway `gateway`, with every custom
-    /// inbound port the live list shows (in its order) and the domains bound
-    /// to each.
+    /// The project `project` and the gateways its variables name
+    /// ([`MIRRORED_GATEWAYS`]), each with every custom inbound port the live
+    /// list shows (in its order) and the domains bound to each.
     fn mirror(&self, vars: &Vars, reads: &mut Reads) -> Option<Value> {
-        let (project, gateway) = (var(vars, "project")?, var(vars, "gateway")?);
-        let path = [
-            ("project_id", project.as_str()),
-            ("instance_id", gateway.as_str()),
-        ];
-        let ports = all_pages(
-            reads,
-            "huawei-apig.listIngressPorts",
-            &path,
-            "ingress_port_infos",
-        )?;
-        let ports = all(ports.iter().map(|port| {
-            let id = text(port, "ingress_port_id");
-            let of_port = [path[0], path[1], ("ingress_port_id", id.as_str())];
-            let domains = all_pages(
-                reads,
-                "huawei-apig.listIngressPortDomains",
-                &of_port,
-                "domain_infos",
-            )?;
-            let domains: Vec<Value> = domains
-                .iter()
-                .map(|d| json!({"group_id": text(d, "group_id"), "group_name": text(d, "group_name"), "domain_name": text(d, "domain_name")}))
-                .collect();
-            Some(json!({
-                "ingress_port_id": id,
-                "protocol": text(port, "protocol"),
-                "ingress_port": number(port.get("ingress_port")),
-                "status": text(port, "status"),
-                "domains": domains,
-            }))
-        }))?;
-        Some(json!({
-            "project_id": project,
-            "instances": [{"instance_id": gateway, "ingress_ports": ports}],
-        }))
+        let project = var(vars, "project")?;
+        let gateways = vars_named(vars, MIRRORED_GATEWAYS);
+        if gateways.is_empty() {
+            return None;
+        }
+        let instances = all(gateways
+            .iter()
+            .map(|gateway| mirror_gateway(&project, gateway, reads)))?;
+        Some(json!({"project_id": project, "instances": instances}))
     }
+}
+
+/// The variables of the Huawei scenarios that name an existing gateway.
+const MIRRORED_GATEWAYS: &[&str] = &["gateway", "range_gateway"];
+
+/// One gateway as a fixture: its live ports, each with its bound domains.
+fn mirror_gateway(project: &str, gateway: &str, reads: &mut Reads) -> Option<Value> {
+    let path = [("project_id", project), ("instance_id", gateway)];
+    let ports = all_pages(
+        reads,
+        "huawei-apig.listIngressPorts",
+        &path,
+        "ingress_port_infos",
+    )?;
+    let ports = all(ports.iter().map(|port| {
+        let id = text(port, "ingress_port_id");
+        let of_port = [path[0], path[1], ("ingress_port_id", id.as_str())];
+        let domains = all_pages(
+            reads,
+            "huawei-apig.listIngressPortDomains",
+            &of_port,
+            "domain_infos",
+        )?;
+        let domains: Vec<Value> = domains
+            .iter()
+            .map(|d| json!({"group_id": text(d, "group_id"), "group_name": text(d, "group_name"), "domain_name": text(d, "domain_name")}))
+            .collect();
+        Some(json!({
+            "ingress_port_id": id,
+            "protocol": text(port, "protocol"),
+            "ingress_port": number(port.get("ingress_port")),
+            "status": text(port, "status"),
+            "domains": domains,
+        }))
+    }))?;
+    Some(json!({"instance_id": gateway, "ingress_ports": ports}))
 }
 
 /// Every item under `key` of a paged list (`offset`, `limit`, `total`), page

@@ -20,11 +20,12 @@
 //! The modules: `environments`, `variables`, `services`, `configs`,
 //! `workloads` (scale, restart, images, events), `share` (sub-environments)
 //! and `logs` (the SSE stream); `model` holds the fixtures and the state,
-//! `replies` the envelopes.
+//! `replies` the envelopes, `mirror` the fixtures a live Zadig mirrors into.
 
 mod configs;
 mod environments;
 mod logs;
+mod mirror;
 mod model;
 mod replies;
 mod services;
@@ -113,6 +114,14 @@ impl Vendor for Zadig {
             }
             _ => bad_request(problem.message()),
         }
+    }
+
+    fn mirror(
+        &self,
+        vars: &super::mirror::Vars,
+        reads: &mut super::mirror::Reads,
+    ) -> Option<serde_json::Value> {
+        mirror::mirror(vars, reads)
     }
 
     fn error(&self, status: u16, message: &str) -> Reply {
