@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 
 use super::proxy::Recorded;
 use crate::query::parse_query;
+use crate::spec::security::decode_basic;
 use crate::spec::{Catalog, Credential, Method, Operation, ParameterLocation, Routed};
 
 /// Headers that carry credentials whatever the specs declare.
@@ -36,10 +37,14 @@ impl CredentialNames {
             headers: CREDENTIAL_HEADERS.iter().map(|h| h.to_string()).collect(),
             query: CREDENTIAL_QUERY.iter().map(|q| q.to_string()).collect(),
         };
-        for credential in catalog.operations().flat_map(|(_, op)| &op.security) {
-            match credential {
-                Credential::Header { name, .. } => names.headers.insert(name.to_ascii_lowercase()),
-                Credential::Query { name } => names.query.insert(name.clone()),
+        for credential in catalog
+            .operations()
+            .flat_map(|(_, op)| op.security.credentials())
+        {
+            match (credential, credential.header_name()) {
+                (Credential::Query { name }, _) => names.query.insert(name.clone()),
+                (_, Some(header)) => names.headers.insert(header.to_ascii_lowercase()),
+                (_, None) => false,
             };
         }
         names
@@ -145,7 +150,10 @@ fn declared(operation: Option<&Operation>, name: &str, location: ParameterLocati
 fn remember_secret(d: &mut Draft, value: &str) {
     d.auth = true;
     let bare = value.rsplit(' ').next().unwrap_or(value);
-    for secret in [value, bare] {
+    // HTTP basic: the `user:password` behind the base64, and the password.
+    let pair = decode_basic(value).unwrap_or_default();
+    let password = pair.split_once(':').map_or("", |(_, p)| p);
+    for secret in [value, bare, &pair, password] {
         if secret.len() >= MIN_SECRET_LEN && !d.secrets.iter().any(|s| s == secret) {
             d.secrets.push(secret.to_string());
         }
