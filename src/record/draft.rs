@@ -209,3 +209,35 @@ fn body(recorded: &Recorded, d: &mut Draft) {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::security::basic_header;
+
+    #[test]
+    fn a_basic_credential_is_remembered_as_sent_decoded_and_as_its_password() {
+        let catalog = Catalog::builtin().expect("built-in specs");
+        let recorded = Recorded {
+            sequence: 0,
+            method: "GET".into(),
+            path: "/nowhere".into(),
+            query: None,
+            request_headers: vec![("Authorization".into(), basic_header("ann:pa55word"))],
+            request_body: br#"{"password": "pa55word"}"#.to_vec(),
+            status: 200,
+            response_headers: Vec::new(),
+            response_body: Vec::new(),
+            note: None,
+        };
+        let d = draft(&catalog, &CredentialNames::of(&catalog), &recorded);
+        assert!(d.auth);
+        for secret in ["ann:pa55word", "pa55word", "YW5uOnBhNTV3b3Jk"] {
+            assert!(
+                d.secrets.iter().any(|s| s == secret),
+                "{secret}: {:?}",
+                d.secrets
+            );
+        }
+    }
+}
