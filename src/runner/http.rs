@@ -1,10 +1,13 @@
 //! Building a step's HTTP request from its operation and variables, and
-//! sending it with a timeout and retries for connection errors only.
+//! sending it with a timeout and retries for connection errors only. The
+//! target's credential goes where and how the operation's security asks
+//! ([`crate::spec::security`]); a credential the step writes by hand is
+//! named for redaction ([`Built::written_credentials`]).
 //!
 //! Redirects: the client follows none by itself ([`crate::live::client`]).
 //! Without `--follow-redirects` a redirect is the answer the step checks.
 //! With it, [`send`] follows at most [`MAX_REDIRECTS`] hops itself, and sends
-//! the credential (header or query) and every header that may carry one
+//! the credential (header, query or cookie) and every header that may carry one
 //! (`Authorization`, `Proxy-Authorization`, `Cookie`, the scheme's own, such
 //! as Huawei's `X-Auth-Token`) only to the origin of the step's first URL:
 //! a hop to another origin goes without them, and a hop back gets them
