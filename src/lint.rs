@@ -1,30 +1,64 @@
-//! `vouch lint`: the checks that make a spec trustworthy as a contract.
+//! `vouch lint`: the checks that make a spec trustworthy as a contract, in
+//! two profiles.
 //!
-//! Beyond what loading already reports (unparsable files, dangling `$ref`s,
-//! schemas that do not compile, operations that would match the same
-//! requests), lint checks that every body schema has an example, that every
-//! example validates against its schema, and that every operation is
-//! traceable and complete: an `operationId`, an `x-seed`, and at least one
-//! success and one error response. Of scenarios, it checks that no exact
-//! check asserts a free-text field without naming its source.
+//! **Correctness** rules always apply: what loading reports (unparsable
+//! files, dangling `$ref`s, schemas that do not compile, operations of two
+//! specs that would match the same requests) and examples that do not
+//! validate against their schema. **Completeness and traceability** rules
+//! ([`Profile::Completeness`]) are warnings by default and errors under
+//! `--strict`: every body schema has an example (its own, or the schema's
+//! `example`/`examples`), every operation has an `operationId`, an `x-seed`,
+//! and at least one success and one error response. Of scenarios, lint
+//! checks that no exact check asserts a free-text field without naming its
+//! source.
 //!
 //! What vouch serves without (a pattern its regex engine refuses, routes of
-//! one spec that collide) is a warning; `--strict` makes warnings errors.
+//! one spec that collide, a security scheme it cannot carry) is a warning
+//! too; `--strict` makes every warning an error.
 
 use serde_json::Value;
 
 use crate::check::snapshot::marked_by;
 use crate::scenario::{BodyAssertion, Scenario, Step};
 use crate::spec::document::child_pointer;
-use crate::spec::{Catalog, Example, Operation, Problem, Schema, Spec, StatusKey};
+use crate::spec::{Catalog, Example, MediaType, Operation, Problem, Schema, Spec, StatusKey};
 
 /// What lint requires beyond a well-formed spec.
 #[derive(Debug, Clone, Copy)]
 pub struct LintOptions {
     /// Require `x-seed` on every operation (vouch's own specs do; a user's may not).
     pub require_seed: bool,
-    /// Count warnings as problems (`--strict`).
+    /// Count warnings as problems (`--strict`): the completeness rules and
+    /// what vouch serves without.
     pub strict: bool,
+}
+
+/// Which profile a lint rule belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// Always an error: the spec cannot be trusted as a contract without it.
+    Correctness,
+    /// A warning by default, an error under `--strict`: examples present,
+    /// error and success responses present, `operationId`, `x-seed`.
+    Completeness,
+}
+
+/// What lint's own checks found in one spec, by profile.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// Broken correctness rules (always errors).
+    pub correctness: Vec<Problem>,
+    /// Broken completeness and traceability rules (warnings unless strict).
+    pub completeness: Vec<Problem>,
+}
+
+impl Found {
+    fn push(&mut self, profile: Profile, problem: Problem) {
+        match profile {
+            Profile::Correctness => self.correctness.push(problem),
+            Profile::Completeness => self.completeness.push(problem),
+        }
+    }
 }
 
 impl Default for LintOptions {
@@ -41,8 +75,8 @@ impl Default for LintOptions {
 pub struct LintReport {
     /// Every problem, in file order.
     pub problems: Vec<Problem>,
-    /// What vouch skips and still serves without, in file order (empty under `strict`,
-    /// where they count as problems).
+    /// Broken completeness rules, and what vouch skips and still serves
+    /// without, in file order (empty under `strict`, where they count as problems).
     pub warnings: Vec<Problem>,
     /// Webhooks of the loaded specs (`METHOD name`): accepted, listed, not served.
     pub webhooks: Vec<String>,
@@ -122,7 +156,13 @@ pub fn lint_loaded(loaded: Vec<Result<Spec, Problem>>, options: LintOptions) -> 
         match result {
             Ok(spec) => {
                 report.problems.extend(spec.problems.iter().cloned());
-                report.problems.extend(check_spec(&spec, options));
+                let found = check_spec(&spec, options);
+                report.problems.extend(found.correctness);
+                if options.strict {
+                    report.problems.extend(found.completeness);
+                } else {
+                    report.warnings.extend(found.completeness);
+                }
                 report.summaries.push(SpecSummary::of(&spec));
                 report.webhooks.extend(spec.webhooks.iter().cloned());
                 specs.push(spec);
@@ -147,18 +187,22 @@ pub fn lint_loaded(loaded: Vec<Result<Spec, Problem>>, options: LintOptions) -> 
 }
 
 /// Lint's own checks on one loaded spec.
-pub fn check_spec(spec: &Spec, options: LintOptions) -> Vec<Problem> {
-    let mut out = Vec::new();
+pub fn check_spec(spec: &Spec, options: LintOptions) -> Found {
+    let mut out = Found::default();
     for op in &spec.operations {
         check_operation(spec, op, options, &mut out);
     }
     out
 }
 
-fn check_operation(spec: &Spec, op: &Operation, options: LintOptions, out: &mut Vec<Problem>) {
+fn check_operation(spec: &Spec, op: &Operation, options: LintOptions, out: &mut Found) {
+    use Profile::Completeness;
     let route = op.route();
     if !op.has_declared_id {
-        out.push(spec.problem(&op.pointer, format!("{route} has no operationId")));
+        out.push(
+            Completeness,
+            spec.problem(&op.pointer, format!("{route} has no operationId")),
+        );
     }
     if options.require_seed {
         let seed = op.extension("x-seed");
@@ -168,23 +212,29 @@ fn check_operation(spec: &Spec, op: &Operation, options: LintOptions, out: &mut 
                 .is_some_and(|s| !s.is_empty())
         };
         if !(names("document") && names("section")) {
-            out.push(spec.problem(
+            out.push(Completeness, spec.problem(
                 &child_pointer(&op.pointer, "x-seed"),
                 format!("`{}` needs `x-seed: {{document: <seed file or vendor-notes>, section: <heading>}}`", op.id),
             ));
         }
     }
     if !op.responses.iter().any(|r| r.status.is_success()) {
-        out.push(spec.problem(
-            &op.pointer,
-            format!("`{}` declares no success (2xx) response", op.id),
-        ));
+        out.push(
+            Completeness,
+            spec.problem(
+                &op.pointer,
+                format!("`{}` declares no success (2xx) response", op.id),
+            ),
+        );
     }
     if !op.responses.iter().any(|r| r.status.is_error()) {
-        out.push(spec.problem(
-            &op.pointer,
-            format!("`{}` declares no error (4xx/5xx) response", op.id),
-        ));
+        out.push(
+            Completeness,
+            spec.problem(
+                &op.pointer,
+                format!("`{}` declares no error (4xx/5xx) response", op.id),
+            ),
+        );
     }
     for p in &op.parameters {
         check_examples(spec, &op.id, &p.examples, p.schema.as_ref(), out);
@@ -192,17 +242,33 @@ fn check_operation(spec: &Spec, op: &Operation, options: LintOptions, out: &mut 
     let bodies = op.request_body.iter().flat_map(|b| &b.content);
     let responses = op.responses.iter().flat_map(|r| &r.content);
     for mt in bodies.chain(responses) {
-        if mt.schema.is_some() && mt.examples.is_empty() {
-            out.push(spec.problem(
-                &mt.pointer,
-                format!(
-                    "`{}`: `{}` has a schema but no `example` or `examples`",
-                    op.id, mt.media_type
+        if mt.schema.is_some() && !has_example(mt) {
+            out.push(
+                Completeness,
+                spec.problem(
+                    &mt.pointer,
+                    format!(
+                        "`{}`: `{}` has a schema but no `example` or `examples`",
+                        op.id, mt.media_type
+                    ),
                 ),
-            ));
+            );
         }
         check_examples(spec, &op.id, &mt.examples, mt.schema.as_ref(), out);
     }
+}
+
+/// Whether a body has an example: its own `example`/`examples`, or its
+/// schema's (`example`, or a non-empty `examples` list).
+fn has_example(mt: &MediaType) -> bool {
+    let in_schema = |schema: &Schema| {
+        schema.source.get("example").is_some()
+            || schema
+                .source
+                .get("examples")
+                .is_some_and(|e| e.as_array().is_none_or(|list| !list.is_empty()))
+    };
+    !mt.examples.is_empty() || mt.schema.as_ref().is_some_and(in_schema)
 }
 
 fn check_examples(
@@ -210,7 +276,7 @@ fn check_examples(
     op: &str,
     examples: &[Example],
     schema: Option<&Schema>,
-    out: &mut Vec<Problem>,
+    out: &mut Found,
 ) {
     let Some(schema) = schema else { return };
     for example in examples {
@@ -221,7 +287,7 @@ fn check_examples(
             } else {
                 v.instance_pointer.clone()
             };
-            out.push(spec.problem(
+            out.push(Profile::Correctness, spec.problem(
                 &at,
                 format!(
                     "`{op}`: example `{}` does not match its schema at {value_at}: {} (rule #{}{})",

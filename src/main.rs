@@ -31,8 +31,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check specs: they parse, refs resolve, examples match their schemas,
-    /// operations are traceable and routes do not collide.
+    /// Check specs: they parse, refs resolve, examples match their schemas and
+    /// routes do not collide; operations are complete and traceable (warnings
+    /// unless --strict).
     Lint {
         /// Spec files (default: the five built-in vendor specs).
         specs: Vec<PathBuf>,
@@ -46,7 +47,9 @@ enum Command {
         /// spec marks `x-free-text` unless the check or its step names its `source:`.
         #[arg(long = "scenarios", value_name = "PATH")]
         scenarios: Vec<PathBuf>,
-        /// Count warnings (patterns vouch skips, colliding routes) as errors.
+        /// Count warnings as errors: the completeness rules (examples, error
+        /// responses, operationId, x-seed) and what vouch skips (patterns,
+        /// colliding routes, security schemes it cannot carry).
         #[arg(long)]
         strict: bool,
     },

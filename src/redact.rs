@@ -3,7 +3,8 @@
 //! whatever form a target wrote it in: as it is, JSON-escaped (`\u0054`,
 //! `\/`, surrogate pairs), percent-encoded (`%54`, `+` for a space) or as an
 //! HTML character reference (`&#84;`, `&#x54;`), any character of it in any
-//! of these forms.
+//! of these forms; and in the forms a credential travels in: HTTP basic's
+//! base64 of `user:password`, and the password alone.
 //!
 //! Redaction is for rendering only. The runner checks and the fidelity
 //! comparison compare the real values; an outcome is redacted once, when it
@@ -17,6 +18,8 @@ use std::borrow::Cow;
 
 use memchr::memmem;
 use serde_json::Value;
+
+use crate::spec::security::secret_forms;
 
 /// What replaces a secret.
 pub const SECRET: &str = "[secret]";
@@ -44,23 +47,36 @@ impl Redactor {
     }
 
     /// A redactor replacing `secrets` (empty ones ignored) with `replacement`.
+    /// Each secret is also replaced in the forms a credential travels in
+    /// ([`secret_forms`]: HTTP basic's base64, a `user:password`'s password).
     pub fn replacing_with<S: AsRef<str>>(secrets: &[S], replacement: &str) -> Redactor {
+        Redactor {
+            forms: Vec::new(),
+            replacement: replacement.to_string(),
+        }
+        .with(secrets)
+    }
+
+    /// This redactor, also replacing `secrets` (empty ones ignored).
+    pub fn with<S: AsRef<str>>(&self, secrets: &[S]) -> Redactor {
         let mut forms: Vec<Vec<u8>> = secrets
             .iter()
             .map(AsRef::as_ref)
             .filter(|s| !s.is_empty())
+            .flat_map(|s| std::iter::once(s.to_string()).chain(secret_forms(s)))
             .flat_map(|s| {
-                let quoted = serde_json::to_string(s).unwrap_or_default();
+                let quoted = serde_json::to_string(&s).unwrap_or_default();
                 let escaped = quoted.get(1..quoted.len() - 1).unwrap_or_default();
-                [s.to_string(), escaped.to_string()]
+                [escaped.to_string(), s]
             })
             .map(|s| s.replace('+', " ").into_bytes())
+            .chain(self.forms.iter().cloned())
             .collect();
         forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         forms.dedup();
         Redactor {
             forms,
-            replacement: replacement.to_string(),
+            replacement: self.replacement.clone(),
         }
     }
 
@@ -351,6 +367,24 @@ mod tests {
             r#"{"é":"[secret]","b":"x[secret]é"}"#
         );
         assert_eq!(r.text("ééé%C3"), "ééé%C3");
+    }
+
+    #[test]
+    fn a_basic_credential_is_replaced_as_base64_and_its_password_alone() {
+        let r = Redactor::new(&["ann:pa55word"]);
+        assert_eq!(
+            r.text("Basic YW5uOnBhNTV3b3Jk; echo pa55word; user ann"),
+            "Basic [secret]; echo [secret]; user ann"
+        );
+        let bare = Redactor::new(&["tok3n"]);
+        let sent = crate::spec::security::basic_header("tok3n");
+        assert_eq!(bare.text(&sent), "Basic [secret]");
+    }
+
+    #[test]
+    fn more_secrets_join_the_ones_a_redactor_has() {
+        let r = Redactor::new(&["abc"]).with(&["Bearer hand-written"]);
+        assert_eq!(r.text("abc, Bearer hand-written"), "[secret], [secret]");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use support::{catalog, client, start_mock};
 use vouch::mock::DEFAULT_TOKEN;
-use vouch::spec::{Credential, Operation, ParameterLocation};
+use vouch::spec::{Operation, ParameterLocation};
 
 /// A concrete path for `op`, each path parameter filled with `fill`.
 fn path_for(op: &Operation, fill: &str) -> String {
@@ -26,12 +26,11 @@ fn path_for(op: &Operation, fill: &str) -> String {
 }
 
 fn with_credential(op: &Operation, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-    match op.security.first() {
-        Some(Credential::Header { name, prefix }) => {
-            request.header(name.as_str(), format!("{prefix}{DEFAULT_TOKEN}"))
-        }
-        Some(Credential::Query { .. }) | None => request,
-    }
+    let carried = op.security.carried(DEFAULT_TOKEN).unwrap_or_default();
+    carried
+        .headers
+        .iter()
+        .fold(request, |r, (name, value)| r.header(name.as_str(), value))
 }
 
 /// (what, body bytes, content type)

@@ -21,8 +21,8 @@ use serde_json::{Map, Value, json};
 
 use super::reply::{Reply, ReplyBody};
 use super::request::{MockRequest, RequestProblem};
-use super::vendors::{Serve, Vendor, header_carries};
-use crate::spec::{Credential, Method, Operation, Response, Spec, StatusKey};
+use super::vendors::{Serve, Vendor};
+use crate::spec::{Method, Operation, Response, Spec, StatusKey};
 
 /// Stored resources, by concrete collection path.
 #[derive(Debug, Default, Serialize)]
@@ -72,11 +72,7 @@ impl Vendor for Crud {
 
     /// Accepts the token in any credential form the operation declares.
     fn authenticate(&self, req: &MockRequest<'_>, token: &str) -> Option<Reply> {
-        let accepted = req.operation.security.is_empty()
-            || req.operation.security.iter().any(|c| match c {
-                Credential::Header { name, prefix } => header_carries(req, name, prefix, token),
-                Credential::Query { name } => req.query_param(name) == Some(token),
-            });
+        let accepted = req.operation.security.admits(req, token);
         (!accepted).then(|| declared_or(req.operation, 401, json!({"message": "unauthorized"})))
     }
 

@@ -7,6 +7,7 @@ use axum::http::HeaderMap;
 use serde_json::Value;
 
 use crate::media_type;
+use crate::spec::security::Presented;
 use crate::spec::{Method, Operation, Parameter, ParameterLocation, PathParams, Schema, Spec};
 
 /// The largest request body the mock reads.
@@ -164,6 +165,16 @@ impl<'c> MockRequest<'c> {
     /// A field of the JSON body.
     pub fn body_field(&self, name: &str) -> Option<&Value> {
         self.json.as_ref().and_then(|b| b.get(name))
+    }
+}
+
+impl Presented for MockRequest<'_> {
+    fn header(&self, name: &str) -> Option<&str> {
+        MockRequest::header(self, name)
+    }
+
+    fn query(&self, name: &str) -> Option<&str> {
+        self.query_param(name)
     }
 }
 

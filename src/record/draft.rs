@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 
 use super::proxy::Recorded;
 use crate::query::parse_query;
+use crate::spec::security::decode_basic;
 use crate::spec::{Catalog, Credential, Method, Operation, ParameterLocation, Routed};
 
 /// Headers that carry credentials whatever the specs declare.
@@ -36,10 +37,14 @@ impl CredentialNames {
             headers: CREDENTIAL_HEADERS.iter().map(|h| h.to_string()).collect(),
             query: CREDENTIAL_QUERY.iter().map(|q| q.to_string()).collect(),
         };
-        for credential in catalog.operations().flat_map(|(_, op)| &op.security) {
-            match credential {
-                Credential::Header { name, .. } => names.headers.insert(name.to_ascii_lowercase()),
-                Credential::Query { name } => names.query.insert(name.clone()),
+        for credential in catalog
+            .operations()
+            .flat_map(|(_, op)| op.security.credentials())
+        {
+            match (credential, credential.header_name()) {
+                (Credential::Query { name }, _) => names.query.insert(name.clone()),
+                (_, Some(header)) => names.headers.insert(header.to_ascii_lowercase()),
+                (_, None) => false,
             };
         }
         names
@@ -145,7 +150,10 @@ fn declared(operation: Option<&Operation>, name: &str, location: ParameterLocati
 fn remember_secret(d: &mut Draft, value: &str) {
     d.auth = true;
     let bare = value.rsplit(' ').next().unwrap_or(value);
-    for secret in [value, bare] {
+    // HTTP basic: the `user:password` behind the base64, and the password.
+    let pair = decode_basic(value).unwrap_or_default();
+    let password = pair.split_once(':').map_or("", |(_, p)| p);
+    for secret in [value, bare, &pair, password] {
         if secret.len() >= MIN_SECRET_LEN && !d.secrets.iter().any(|s| s == secret) {
             d.secrets.push(secret.to_string());
         }
@@ -199,5 +207,37 @@ fn body(recorded: &Recorded, d: &mut Draft) {
             "vouch record: the request body ({} bytes) is not JSON and was not recorded",
             recorded.request_body.len()
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::security::basic_header;
+
+    #[test]
+    fn a_basic_credential_is_remembered_as_sent_decoded_and_as_its_password() {
+        let catalog = Catalog::builtin().expect("built-in specs");
+        let recorded = Recorded {
+            sequence: 0,
+            method: "GET".into(),
+            path: "/nowhere".into(),
+            query: None,
+            request_headers: vec![("Authorization".into(), basic_header("ann:pa55word"))],
+            request_body: br#"{"password": "pa55word"}"#.to_vec(),
+            status: 200,
+            response_headers: Vec::new(),
+            response_body: Vec::new(),
+            note: None,
+        };
+        let d = draft(&catalog, &CredentialNames::of(&catalog), &recorded);
+        assert!(d.auth);
+        for secret in ["ann:pa55word", "pa55word", "YW5uOnBhNTV3b3Jk"] {
+            assert!(
+                d.secrets.iter().any(|s| s == secret),
+                "{secret}: {:?}",
+                d.secrets
+            );
+        }
     }
 }

@@ -1,10 +1,13 @@
 //! Building a step's HTTP request from its operation and variables, and
-//! sending it with a timeout and retries for connection errors only.
+//! sending it with a timeout and retries for connection errors only. The
+//! target's credential goes where and how the operation's security asks
+//! ([`crate::spec::security`]); a credential the step writes by hand is
+//! named for redaction ([`Built::written_credentials`]).
 //!
 //! Redirects: the client follows none by itself ([`crate::live::client`]).
 //! Without `--follow-redirects` a redirect is the answer the step checks.
 //! With it, [`send`] follows at most [`MAX_REDIRECTS`] hops itself, and sends
-//! the credential (header or query) and every header that may carry one
+//! the credential (header, query or cookie) and every header that may carry one
 //! (`Authorization`, `Proxy-Authorization`, `Cookie`, the scheme's own, such
 //! as Huawei's `X-Auth-Token`) only to the origin of the step's first URL:
 //! a hop to another origin goes without them, and a hop back gets them
@@ -21,7 +24,8 @@ use super::{Exchange, render_str};
 use crate::live::{MaxBody, ReadError, read_body};
 use crate::scenario::Step;
 use crate::scenario::template::{Vars, render};
-use crate::spec::{Catalog, Credential, Method, ParameterLocation, Routed};
+use crate::spec::security::{Carried, decode_basic};
+use crate::spec::{Catalog, Credential, Method, ParameterLocation, Routed, Security};
 
 /// Characters left as they are in a path segment or query component.
 const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
@@ -136,6 +140,59 @@ pub fn build<'c>(catalog: &'c Catalog, step: &Step, vars: &Vars) -> Result<Built
     })
 }
 
+/// Hand-written values this many characters or longer, inside a credential
+/// header (a cookie's value, a token after its scheme word), are secrets too.
+const MIN_WRITTEN_SECRET: usize = 4;
+
+impl Built<'_> {
+    /// The credentials the step wrote by hand (its own `headers`, `query` or
+    /// parameters): values of `Authorization`, `Proxy-Authorization`,
+    /// `Cookie` and of the headers, query parameters and cookies the
+    /// operation's security schemes name. They are redacted like the target's.
+    pub fn written_credentials(&self, security: Option<&Security>) -> Vec<String> {
+        let schemes: Vec<&Credential> =
+            security.into_iter().flat_map(|s| s.credentials()).collect();
+        let header_named = |name: &str| {
+            CREDENTIAL_HEADERS
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(name))
+                || schemes
+                    .iter()
+                    .filter_map(|c| c.header_name())
+                    .any(|h| h.eq_ignore_ascii_case(name))
+        };
+        let mut out = Vec::new();
+        for (name, value) in self.headers.iter().filter(|(n, _)| header_named(n)) {
+            out.push(value.clone());
+            if name.eq_ignore_ascii_case("cookie") {
+                out.extend(
+                    value
+                        .split(';')
+                        .filter_map(|c| Some(c.split_once('=')?.1.trim().to_string())),
+                );
+                continue;
+            }
+            out.extend(value.rsplit(' ').next().map(str::to_string));
+            if let Some(pair) = decode_basic(value) {
+                out.extend(pair.split_once(':').map(|(_, p)| p.to_string()));
+                out.push(pair);
+            }
+        }
+        for (name, value) in &self.query {
+            let is_credential = schemes
+                .iter()
+                .any(|c| matches!(c, Credential::Query { name: n } if n == name));
+            if is_credential {
+                out.push(value.clone());
+            }
+        }
+        out.retain(|s| s.len() >= MIN_WRITTEN_SECRET);
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
 /// How the runner protects itself from the target.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Safety {
@@ -168,13 +225,13 @@ struct Hop<'b> {
     body: Option<&'b Value>,
 }
 
-/// Sends `request` to `base`, adding `credential` with its token, and
-/// follows redirects when `safety` says so.
+/// Sends `request` to `base`, adding what `credential` carries (headers,
+/// query pairs, cookies), and follows redirects when `safety` says so.
 pub async fn send(
     client: &reqwest::Client,
     base: &str,
     request: &Built<'_>,
-    credential: Option<(&Credential, &str)>,
+    credential: Option<&Carried>,
     retries: u32,
     safety: Safety,
 ) -> Result<Exchange, Failure> {
@@ -228,11 +285,9 @@ pub async fn send(
 }
 
 /// The step's first URL: base, path and query, a query credential included.
-fn first_url(base: &str, request: &Built<'_>, credential: Option<(&Credential, &str)>) -> String {
+fn first_url(base: &str, request: &Built<'_>, credential: Option<&Carried>) -> String {
     let mut query = request.query.clone();
-    if let Some((Credential::Query { name }, token)) = credential {
-        query.push((name.clone(), token.to_string()));
-    }
+    query.extend(credential.iter().flat_map(|c| c.query.iter().cloned()));
     let url = format!("{}{}", base.trim_end_matches('/'), request.path);
     if query.is_empty() {
         return url;
@@ -270,7 +325,7 @@ struct Hops<'a> {
     /// The step's first URL: its origin is the target's.
     first: &'a reqwest::Url,
     step_headers: &'a [(String, String)],
-    credential: Option<(&'a Credential, &'a str)>,
+    credential: Option<&'a Carried>,
     retries: u32,
 }
 
@@ -295,31 +350,43 @@ impl Hops<'_> {
     }
 }
 
-/// The headers of a hop: the step's own, then the credential. To another
-/// origin than the target's go neither the credential nor any header that
-/// may carry one.
+/// The headers of a hop: the step's own, then the credential's (its cookies
+/// joined to the step's `Cookie`). To another origin than the target's go
+/// neither the credential nor any header that may carry one.
 fn hop_headers(
     step: &[(String, String)],
-    credential: Option<(&Credential, &str)>,
+    credential: Option<&Carried>,
     own_origin: bool,
 ) -> Vec<(String, String)> {
-    let credential_header = match credential {
-        Some((Credential::Header { name, prefix }, token)) => Some((name, prefix, token)),
-        _ => None,
-    };
+    let carried = credential.cloned().unwrap_or_default();
     let carries_credential = |name: &str| {
         CREDENTIAL_HEADERS
             .iter()
             .any(|h| h.eq_ignore_ascii_case(name))
-            || credential_header.is_some_and(|(n, _, _)| n.eq_ignore_ascii_case(name))
+            || carried
+                .headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(name))
     };
     let mut headers: Vec<(String, String)> = step
         .iter()
         .filter(|(name, _)| own_origin || !carries_credential(name))
         .cloned()
         .collect();
-    if let Some((name, prefix, token)) = credential_header.filter(|_| own_origin) {
-        headers.push((name.clone(), format!("{prefix}{token}")));
+    if !own_origin {
+        return headers;
+    }
+    headers.extend(carried.headers);
+    if !carried.cookies.is_empty() {
+        let cookies = carried.cookies.iter().map(|(k, v)| format!("{k}={v}"));
+        let mut all: Vec<String> = headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("cookie"))
+            .map(|(_, v)| v.clone())
+            .collect();
+        all.extend(cookies);
+        headers.retain(|(n, _)| !n.eq_ignore_ascii_case("cookie"));
+        headers.push(("cookie".into(), all.join("; ")));
     }
     headers
 }
@@ -361,7 +428,7 @@ fn redirect<'b>(
     response: &reqwest::Response,
     hop: &Hop<'b>,
     target: &reqwest::Url,
-    credential: Option<(&Credential, &str)>,
+    credential: Option<&Carried>,
 ) -> Option<Hop<'b>> {
     let status = response.status().as_u16();
     if !matches!(status, 301 | 302 | 303 | 307 | 308) {
@@ -372,8 +439,8 @@ fn redirect<'b>(
     if !matches!(url.scheme(), "http" | "https") {
         return None;
     }
-    if let Some((Credential::Query { name }, token)) = credential {
-        let own_origin = url.origin() == target.origin();
+    let own_origin = url.origin() == target.origin();
+    for (name, token) in credential.iter().flat_map(|c| &c.query) {
         place_query_credential(&mut url, name, token, own_origin);
     }
     let repeat = matches!(status, 307 | 308);
@@ -454,12 +521,12 @@ mod tests {
         .iter()
         .map(|(n, v)| (n.to_string(), v.to_string()))
         .collect();
-        let scheme = Credential::Header {
-            name: "X-Auth-Token".into(),
-            prefix: String::new(),
+        let carried = Carried {
+            headers: vec![("X-Auth-Token".into(), "tok".into())],
+            ..Carried::default()
         };
         let names = |own| -> Vec<String> {
-            hop_headers(&step, Some((&scheme, "tok")), own)
+            hop_headers(&step, Some(&carried), own)
                 .into_iter()
                 .map(|(n, v)| format!("{n}={v}"))
                 .collect()

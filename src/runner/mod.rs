@@ -146,6 +146,10 @@ pub struct StepOutcome {
     /// The rendered snapshot, in [`SnapshotMode::Collect`].
     #[serde(skip)]
     pub snapshot: Option<(String, String)>,
+    /// Credentials the step wrote by hand (a scenario's own `Authorization`
+    /// header, ...): secrets like the target's, redacted with them.
+    #[serde(skip)]
+    pub written_secrets: Vec<String>,
 }
 
 impl StepOutcome {
@@ -160,6 +164,7 @@ impl StepOutcome {
             findings: Vec::new(),
             error: Some(StepError::NotRun(message.into())),
             snapshot: None,
+            written_secrets: Vec::new(),
         }
     }
 
@@ -233,11 +238,18 @@ impl ScenarioOutcome {
         }
     }
 
-    /// Replaces every secret in every step. An outcome holds real values
-    /// until then: the checks compare them, and reporters show only redacted ones.
+    /// Replaces every secret in every step, the target's (`redactor`) and
+    /// those its steps wrote by hand. An outcome holds real values until
+    /// then: the checks compare them, and reporters show only redacted ones.
     pub fn redact(&mut self, redactor: &Redactor) {
+        let written: Vec<&str> = self
+            .steps
+            .iter()
+            .flat_map(|s| s.written_secrets.iter().map(String::as_str))
+            .collect();
+        let redactor = redactor.with(&written);
         for step in &mut self.steps {
-            step.redact(redactor);
+            step.redact(&redactor);
         }
     }
 
@@ -352,6 +364,7 @@ impl StepContext<'_> {
             findings: Vec::new(),
             error: None,
             snapshot: None,
+            written_secrets: Vec::new(),
         };
         let request = match http::build(self.catalog, step, vars) {
             Ok(r) => r,
@@ -362,6 +375,7 @@ impl StepContext<'_> {
         };
         let routed: Option<(&Spec, &Operation)> =
             request.operation.and_then(|id| self.catalog.operation(id));
+        outcome.written_secrets = request.written_credentials(routed.map(|(_, op)| &op.security));
         outcome.operation = routed.map(|(_, op)| op.id.clone());
         let spec_name = routed.map(|(s, _)| s.name.as_str());
         let Some(base) = self.target.base_url(spec_name) else {
@@ -372,7 +386,10 @@ impl StepContext<'_> {
             return outcome;
         };
         let credential = match (step.auth, routed) {
-            (true, Some((spec, op))) => op.security.first().zip(self.target.token(&spec.name)),
+            (true, Some((spec, op))) => self
+                .target
+                .token(&spec.name)
+                .and_then(|token| op.security.carried(token)),
             _ => None,
         };
         let op_id = outcome
@@ -383,7 +400,7 @@ impl StepContext<'_> {
             client,
             base,
             &request,
-            credential,
+            credential.as_ref(),
             self.options.retries,
             self.options.safety,
         )
@@ -477,7 +494,8 @@ impl StepContext<'_> {
         outcome: &mut StepOutcome,
     ) {
         let name = snapshot::name(self.scenario_id, self.index);
-        let contents = snapshot::render(routed, exchange, &step.snapshot.redact, self.redactor);
+        let redactor = self.redactor.with(&outcome.written_secrets);
+        let contents = snapshot::render(routed, exchange, &step.snapshot.redact, &redactor);
         match &self.options.snapshots {
             SnapshotMode::Off => {}
             SnapshotMode::Collect => outcome.snapshot = Some((name, contents)),
@@ -553,12 +571,21 @@ pub async fn send_operation(
         },
     };
     let request = http::build(catalog, &step, &Vars::new())?;
-    let credential = op.security.first().zip(target.token(&spec.name));
-    http::send(client, base, &request, credential, 2, safety)
-        .await
-        .map_err(|failure| match failure {
-            Failure::Unreachable(why) | Failure::BodyTooLarge(why) => why,
-        })
+    let credential = target
+        .token(&spec.name)
+        .and_then(|token| op.security.carried(token));
+    http::send(
+        client,
+        base,
+        &request,
+        credential.as_ref(),
+        2,
+        safety,
+    )
+    .await
+    .map_err(|failure| match failure {
+        Failure::Unreachable(why) | Failure::BodyTooLarge(why) => why,
+    })
 }
 
 #[cfg(test)]

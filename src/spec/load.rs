@@ -14,8 +14,9 @@ use super::document::{Document, FILES_KEY, ParseError, child_pointer, excerpt, p
 use super::locate::local_target;
 use super::schema::{Compiler, Dialect, Schema};
 use super::{
-    Credential, Example, Header, MediaType, Method, Operation, Parameter, ParameterLocation,
-    Problem, RequestBody, Response, Spec, StatusKey, external, openapi31, problem_at, swagger2,
+    Example, Header, MediaType, Method, Operation, Parameter, ParameterLocation, Problem,
+    RequestBody, Response, Security, Spec, StatusKey, external, openapi31, problem_at, security,
+    swagger2,
 };
 
 /// Why `text` is not YAML or JSON, with a window of the offending line around the column.
@@ -139,6 +140,7 @@ impl Spec {
         let operations = builder.operations(spec_name(path));
         if all {
             builder.check_schemas();
+            builder.check_security_schemes();
         }
         let (mut problems, warnings) = (builder.problems, builder.warnings);
         if all {
@@ -486,7 +488,7 @@ impl<'a> Builder<'a> {
             })
         });
         let responses = self.responses(op, &pointer);
-        let security = self.security(op);
+        let security = self.security(op, &pointer);
         Operation {
             id: declared_id.map_or_else(|| format!("{method} {template}"), str::to_string),
             has_declared_id: declared_id.is_some(),
@@ -627,58 +629,68 @@ impl<'a> Builder<'a> {
         out
     }
 
-    /// The credentials an operation accepts: any one requirement suffices.
-    fn security(&mut self, op: &Value) -> Vec<Credential> {
-        let requirements = op
-            .get("security")
-            .or_else(|| self.doc.value.get("security"))
-            .and_then(Value::as_array);
-        let mut out = Vec::new();
-        for requirement in requirements.into_iter().flatten() {
-            let Some(names) = requirement.as_object() else {
-                continue;
-            };
-            for name in names.keys() {
+    /// The operation's security: its own `security`, else the document's.
+    /// A requirement naming an undefined scheme is a problem (once per
+    /// place); a scheme vouch cannot carry is left out of its requirement
+    /// (a warning, once per scheme: [`Builder::check_security_schemes`]).
+    fn security(&mut self, op: &Value, op_pointer: &str) -> Security {
+        let (list, at) = match op.get("security") {
+            Some(list) => (list, child_pointer(op_pointer, "security")),
+            None => match self.doc.value.get("security") {
+                Some(list) => (list, "/security".to_string()),
+                None => return Security::default(),
+            },
+        };
+        let mut requirements = Vec::new();
+        for (i, requirement) in list.as_array().into_iter().flatten().enumerate() {
+            let mut credentials = Vec::new();
+            for name in requirement.as_object().into_iter().flat_map(|m| m.keys()) {
                 let pointer = child_pointer("/components/securitySchemes", name);
-                let Some(scheme) = self.doc.value.pointer(&pointer) else {
-                    self.problem(
-                        "/security",
-                        format!(
-                            "security scheme `{name}` is not defined in components.securitySchemes"
-                        ),
-                    );
-                    continue;
-                };
-                if let Some(credential) = credential(scheme) {
-                    out.push(credential);
+                match self.doc.value.pointer(&pointer).map(security::credential) {
+                    Some(Ok(credential)) => credentials.push(credential),
+                    Some(Err(_)) => {}
+                    None => {
+                        let place = child_pointer(&format!("{at}/{i}"), name);
+                        if !self.problems.iter().any(|p| p.pointer == place) {
+                            self.problem(
+                                &place,
+                                format!(
+                                    "security scheme `{name}` is not defined in \
+                                     components.securitySchemes"
+                                ),
+                            );
+                        }
+                    }
                 }
             }
+            requirements.push(security::Requirement { credentials });
         }
-        out
+        Security { requirements }
     }
-}
 
-/// How a Security Scheme Object carries its secret. `x-vouch-prefix` names a
-/// fixed scheme word that an apiKey header carries before the secret.
-fn credential(scheme: &Value) -> Option<Credential> {
-    let get = |k: &str| scheme.get(k).and_then(Value::as_str);
-    match get("type")? {
-        "apiKey" => {
-            let name = get("name")?.to_string();
-            match get("in")? {
-                "header" => Some(Credential::Header {
-                    name,
-                    prefix: get("x-vouch-prefix").unwrap_or_default().to_string(),
-                }),
-                "query" => Some(Credential::Query { name }),
-                _ => None,
+    /// A warning for each security scheme vouch cannot carry: the mock
+    /// does not enforce it, the runner does not send it.
+    fn check_security_schemes(&mut self) {
+        let schemes = self
+            .doc
+            .value
+            .pointer("/components/securitySchemes")
+            .and_then(Value::as_object);
+        for (name, scheme) in schemes.into_iter().flatten() {
+            if let Err(why) = security::credential(scheme) {
+                let pointer = child_pointer("/components/securitySchemes", name);
+                let warning = problem_at(
+                    self.path,
+                    self.doc,
+                    &pointer,
+                    format!(
+                        "security scheme `{name}`: {why}; the mock does not enforce it and \
+                         `vouch run` does not send it"
+                    ),
+                );
+                self.warnings.push(warning);
             }
         }
-        "http" if get("scheme")?.eq_ignore_ascii_case("bearer") => Some(Credential::Header {
-            name: "Authorization".into(),
-            prefix: "Bearer ".into(),
-        }),
-        _ => None,
     }
 }
 

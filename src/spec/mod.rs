@@ -13,6 +13,7 @@ pub mod marks;
 mod openapi31;
 pub mod routes;
 pub mod schema;
+pub mod security;
 mod swagger2;
 mod yaml;
 
@@ -26,6 +27,7 @@ pub use document::Document;
 pub use load::Checks;
 pub use routes::{Lookup, Method, PathParams};
 pub use schema::{Dialect, Schema, Violation};
+pub use security::{Credential, Security};
 
 /// Something wrong with a spec, located in its file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,9 +148,9 @@ pub struct Operation {
     pub request_body: Option<RequestBody>,
     /// Declared responses, in document order.
     pub responses: Vec<Response>,
-    /// The credentials the operation accepts (any one of them), from the
-    /// operation's or the document's `security`.
-    pub security: Vec<Credential>,
+    /// The credentials the operation accepts, from the operation's or the
+    /// document's `security`.
+    pub security: Security,
     /// The Operation Object as written, for `x-` extensions.
     pub raw: Value,
 }
@@ -357,22 +359,4 @@ pub struct Example {
     pub value: Value,
     /// JSON pointer of the value in its spec.
     pub pointer: String,
-}
-
-/// How a request carries a credential.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Credential {
-    /// A header whose value is `prefix` followed by the secret
-    /// (`Authorization: Bearer <t>`, `X-Auth-Token: <t>`).
-    Header {
-        /// Header name, e.g. `Authorization` or `X-Auth-Token`.
-        name: String,
-        /// Text before the secret, e.g. `Bearer ` (may be empty).
-        prefix: String,
-    },
-    /// A query parameter holding the secret.
-    Query {
-        /// Query parameter name, e.g. `token`.
-        name: String,
-    },
 }

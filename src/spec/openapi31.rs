@@ -32,12 +32,17 @@ pub fn structure_as_30(doc: &Value) -> Value {
         map.insert("openapi".into(), json!("3.0.3"));
         map.remove("webhooks");
         map.remove("jsonSchemaDialect");
-        // 3.1's `mutualTLS` has nothing to carry a credential in; the 3.0 model lacks it.
+        // 3.1's `mutualTLS` has nothing to carry a credential in, and the 3.0
+        // model lacks it: it stays, as an HTTP scheme vouch does not carry.
         if let Some(Value::Object(schemes)) = map
             .get_mut("components")
             .and_then(|c| c.get_mut("securitySchemes"))
         {
-            schemes.retain(|_, s| s.get("type").and_then(Value::as_str) != Some("mutualTLS"));
+            for scheme in schemes.values_mut() {
+                if scheme.get("type").and_then(Value::as_str) == Some("mutualTLS") {
+                    *scheme = json!({"type": "http", "scheme": "mutualTLS"});
+                }
+            }
         }
         map.entry("paths").or_insert_with(|| json!({}));
         if let Some(Value::Object(info)) = map.get_mut("info") {
