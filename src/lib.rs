@@ -20,6 +20,7 @@
 
 pub mod atomic_file;
 pub mod check;
+pub mod conform;
 pub mod coverage;
 pub mod exchange;
 pub mod fidelity;

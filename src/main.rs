@@ -71,6 +71,10 @@ enum Command {
     },
     /// Replay scenarios against the built-in mock and a live target, and score how alike they answer.
     Fidelity(FidelityArgs),
+    /// Generate conformance cases from the specs and run them against the built-in mock (default)
+    /// or a live target. Against the built-in mock every case runs (a fresh mock each); against
+    /// a live target cases that may change state run only with --allow-destructive.
+    Conform(ConformArgs),
     /// Record traffic through a proxy to a live service; Ctrl-C writes it as a scenario file.
     Record(RecordArgs),
     /// Fixtures files for the built-in mock.
@@ -296,6 +300,7 @@ fn main() -> ExitCode {
         }
         Command::Run(args) => run_scenarios(args),
         Command::Fidelity(args) => run_fidelity(args),
+        Command::Conform(args) => run_conform(args),
         Command::Record(args) => run_record(args),
         Command::Fixtures(FixturesCommand::Pull(args)) => run_pull(args),
         Command::Coverage {
@@ -721,6 +726,51 @@ fn run_vars(
 }
 
 #[derive(clap::Args)]
+struct ConformArgs {
+    /// Spec files (default: the built-in specs).
+    #[arg(long = "spec", value_name = "FILE")]
+    specs: Vec<PathBuf>,
+    /// A live target: `URL` for every spec, or `SPEC=URL` (repeatable); default: the built-in
+    /// mock. Tokens come from VOUCH_TOKEN and VOUCH_TOKEN_<SPEC>, never from arguments.
+    #[arg(
+        long = "base-url",
+        value_name = "URL",
+        env = "VOUCH_BASE_URL",
+        value_delimiter = ','
+    )]
+    base_urls: Vec<String>,
+    /// A YAML file of parameter values by parameter name (existing resources' ids); the
+    /// spec's examples fill the rest.
+    #[arg(long = "vars", value_name = "FILE")]
+    vars_file: Option<PathBuf>,
+    /// The same seed gives the same cases.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// At most this many cases per operation.
+    #[arg(long, default_value_t = 50)]
+    max_cases: usize,
+    /// Against a live target, also run cases that may change state (anything but GET, HEAD,
+    /// OPTIONS). Against the built-in mock they always run.
+    #[arg(long)]
+    allow_destructive: bool,
+    /// Shrink each failed case and write it here as a scenario file `vouch run` reproduces.
+    #[arg(long, value_name = "DIR")]
+    save_failures: Option<PathBuf>,
+    /// `junit=PATH`, `json=PATH` or `html=PATH` (repeatable).
+    #[arg(long = "report", value_name = "KIND=PATH")]
+    reports: Vec<ReportArg<vouch::conform::ConformReportKind>>,
+    /// Per-request timeout in seconds.
+    #[arg(long, default_value_t = 30.0)]
+    timeout: f64,
+    /// Follow redirects (at most 10), the credential only to the target's own origin.
+    #[arg(long)]
+    follow_redirects: bool,
+    /// The largest response body read (`16MiB`, `512KiB`, bytes); a longer one is a finding.
+    #[arg(long, value_name = "SIZE", default_value = "16MiB")]
+    max_body: MaxBody,
+}
+
+#[derive(clap::Args)]
 struct FidelityArgs {
     #[command(flatten)]
     inputs: InputArgs,
@@ -993,5 +1043,101 @@ fn run_record(args: RecordArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => invalid(e),
+    }
+}
+
+fn run_conform(args: ConformArgs) -> ExitCode {
+    use vouch::conform::{ConformOptions, ConformReport, ConformReportKind};
+    let loaded = load_catalog(&args.specs).and_then(|catalog| {
+        let (kind, mut vars) = if args.base_urls.is_empty() {
+            (mock_target(None)?, vouch::conform::mock_vars())
+        } else {
+            let live = TargetKind::live(&catalog, &args.base_urls, args.allow_destructive)?;
+            (live, Vars::new())
+        };
+        vars.extend(cli_vars(&[], args.vars_file.as_ref())?);
+        Ok((std::sync::Arc::new(catalog), vars, kind))
+    });
+    let (catalog, vars, kind) = match loaded {
+        Ok(loaded) => loaded,
+        Err(e) => return invalid(e),
+    };
+    let options = ConformOptions {
+        seed: args.seed,
+        max_cases: args.max_cases.max(1),
+        vars,
+    };
+    let planned = match vouch::conform::plan(&catalog, &options) {
+        Ok(p) => p,
+        Err(e) => return invalid(e),
+    };
+    let run = RunOptions {
+        timeout: std::time::Duration::from_secs_f64(args.timeout.max(0.001)),
+        retries: 2,
+        vars: Vars::new(),
+        run_id: new_run_id(),
+        snapshots: SnapshotMode::Off,
+        root: PathBuf::from("conform"),
+        safety: Safety {
+            follow_redirects: args.follow_redirects,
+            max_body: args.max_body,
+        },
+    };
+    let jobs = std::thread::available_parallelism().map_or(2, |n| n.get() * 2);
+    let runtime = match vouch::runtime::multi_thread() {
+        Ok(r) => r,
+        Err(e) => return invalid(format!("cannot start the async runtime: {e}")),
+    };
+    let outcomes = runtime.block_on(vouch::conform::run(
+        catalog.clone(),
+        &planned,
+        &kind,
+        &run,
+        jobs,
+    ));
+    if outcomes.iter().any(|o| o.verdict == Verdict::Unreachable) {
+        eprintln!("error: the target did not answer");
+        return ExitCode::from(EXIT_UNREACHABLE);
+    }
+    let failures: Vec<_> = planned
+        .iter()
+        .zip(&outcomes)
+        .map(|(p, o)| (p, o, vouch::conform::failures(&catalog, p, o)))
+        .collect();
+    let mut report = ConformReport::new(args.seed, &failures);
+    if let Some(dir) = &args.save_failures {
+        let failed: Vec<_> = failures
+            .iter()
+            .filter(|(_, _, f)| !f.is_empty())
+            .map(|(p, o, _)| ((*p).clone(), (*o).clone()))
+            .collect();
+        let saved = runtime.block_on(vouch::conform::save_failures(
+            &catalog, &failed, &kind, &run, dir,
+        ));
+        match saved {
+            Ok(paths) => report.saved = paths,
+            Err(e) => return invalid(e),
+        }
+    }
+    print!("{}", report.terminal());
+    for target in &args.reports {
+        let written = match target.kind {
+            ConformReportKind::Json => {
+                vouch::atomic_file::write(&target.path, &report.json(&outcomes))
+            }
+            ConformReportKind::Html => vouch::atomic_file::write(&target.path, &report.html()),
+            ConformReportKind::Junit => JunitReport {
+                path: target.path.clone(),
+            }
+            .finish(&outcomes, &Summary::of(&outcomes)),
+        };
+        if let Err(e) = written {
+            return invalid(format!("writing {}: {e}", target.path.display()));
+        }
+    }
+    if report.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_FINDINGS)
     }
 }

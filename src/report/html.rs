@@ -100,7 +100,8 @@ fn render(report: &FidelityReport) -> String {
     out
 }
 
-fn esc(text: &str) -> String {
+/// `text` escaped for HTML text and attribute values.
+pub(crate) fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -12,6 +12,7 @@ mod terminal;
 
 pub use arg::{FidelityReportKind, ReportArg, ReportArgError, ReportKinds, RunReportKind};
 pub use html::FidelityHtmlReport;
+pub(crate) use html::esc;
 pub use json::JsonReport;
 pub use junit::JunitReport;
 pub use terminal::TerminalReport;

@@ -1,0 +1,357 @@
+//! `vouch conform` end to end: against the built-in mock it passes; against
+//! a small pets service (tests/conform/pets.yaml, served here on loopback)
+//! with one injected fault at a time it exits 1 naming the operation and
+//! the check, and each saved failure fails again under `vouch run` on the
+//! faulty service and passes on a healthy one.
+
+#[path = "support/fake_server.rs"]
+mod fake_server;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use rstest::rstest;
+use serde_json::{Value, json};
+
+use fake_server::FakeServer;
+
+const TOKEN: &str = "pets-test-token";
+const SPEC: &str = "tests/conform/pets.yaml";
+
+/// What the pets service gets wrong.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Fault {
+    None,
+    /// A pet's `age` is read back as a string.
+    WrongType,
+    /// An `age` above 30 is accepted.
+    OutOfRange,
+    /// No credential is checked.
+    NoAuth,
+    /// A created pet cannot be read.
+    NoReadBack,
+}
+
+#[derive(Clone)]
+struct Pets {
+    fault: Fault,
+    pets: Arc<Mutex<BTreeMap<String, Value>>>,
+    next: Arc<AtomicU64>,
+    posts: Arc<AtomicU64>,
+}
+
+fn error(status: StatusCode, text: &str) -> Response {
+    (status, axum::Json(json!({ "error": text }))).into_response()
+}
+
+impl Pets {
+    fn refused(&self, headers: &HeaderMap) -> Option<Response> {
+        let given = headers.get("x-api-key").and_then(|v| v.to_str().ok());
+        (self.fault != Fault::NoAuth && given != Some(TOKEN))
+            .then(|| error(StatusCode::UNAUTHORIZED, "unauthorized"))
+    }
+
+    fn shown(&self, pet: &Value) -> Value {
+        let mut pet = pet.clone();
+        if self.fault == Fault::WrongType {
+            pet["age"] = json!(pet["age"].to_string());
+        }
+        pet
+    }
+
+    /// Why `body` is not a new pet, if it is not.
+    fn invalid(&self, body: &Value) -> Option<&'static str> {
+        let map = body.as_object()?;
+        let max_age = if self.fault == Fault::OutOfRange {
+            i64::MAX
+        } else {
+            30
+        };
+        let name_ok = map
+            .get("name")
+            .and_then(Value::as_str)
+            .is_some_and(|n| (1..=20).contains(&n.chars().count()));
+        let age_ok = map
+            .get("age")
+            .and_then(Value::as_i64)
+            .is_some_and(|a| (0..=max_age).contains(&a));
+        let kind_ok = map.get("kind").is_none_or(|k| k == "cat" || k == "dog");
+        let known = map
+            .keys()
+            .all(|k| ["name", "age", "kind"].contains(&k.as_str()));
+        (!(map.contains_key("name")
+            && map.contains_key("age")
+            && name_ok
+            && age_ok
+            && kind_ok
+            && known))
+            .then_some("invalid pet")
+    }
+}
+
+async fn list(State(s): State<Pets>, headers: HeaderMap) -> Response {
+    if let Some(r) = s.refused(&headers) {
+        return r;
+    }
+    let pets: Vec<Value> = s
+        .pets
+        .lock()
+        .unwrap()
+        .values()
+        .map(|p| s.shown(p))
+        .collect();
+    axum::Json(pets).into_response()
+}
+
+async fn create(State(s): State<Pets>, headers: HeaderMap, body: Bytes) -> Response {
+    s.posts.fetch_add(1, Ordering::SeqCst);
+    if let Some(r) = s.refused(&headers) {
+        return r;
+    }
+    let body: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(_) => return error(StatusCode::BAD_REQUEST, "malformed JSON"),
+    };
+    if !body.is_object() || s.invalid(&body).is_some() {
+        return error(StatusCode::BAD_REQUEST, "invalid pet");
+    }
+    let id = format!("p{}", s.next.fetch_add(1, Ordering::SeqCst) + 1);
+    let mut pet = body;
+    pet["id"] = json!(id);
+    s.pets.lock().unwrap().insert(id, pet.clone());
+    (StatusCode::CREATED, axum::Json(s.shown(&pet))).into_response()
+}
+
+async fn read(State(s): State<Pets>, headers: HeaderMap, UrlPath(id): UrlPath<String>) -> Response {
+    if let Some(r) = s.refused(&headers) {
+        return r;
+    }
+    let pet = s.pets.lock().unwrap().get(&id).cloned();
+    match pet.filter(|_| s.fault != Fault::NoReadBack) {
+        Some(pet) => axum::Json(s.shown(&pet)).into_response(),
+        None => error(StatusCode::NOT_FOUND, "no such pet"),
+    }
+}
+
+async fn remove(
+    State(s): State<Pets>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+) -> Response {
+    if let Some(r) = s.refused(&headers) {
+        return r;
+    }
+    match s.pets.lock().unwrap().remove(&id) {
+        Some(_) => StatusCode::NO_CONTENT.into_response(),
+        None => error(StatusCode::NOT_FOUND, "no such pet"),
+    }
+}
+
+/// The pets service with `fault`, and its count of POSTs.
+fn pets(fault: Fault) -> (FakeServer, Arc<AtomicU64>) {
+    let state = Pets {
+        fault,
+        pets: Arc::default(),
+        next: Arc::default(),
+        posts: Arc::default(),
+    };
+    let posts = state.posts.clone();
+    let app = Router::new()
+        .route("/pets", get(list).post(create))
+        .route("/pets/{id}", get(read).delete(remove))
+        .with_state(state);
+    (FakeServer::start(app), posts)
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn vouch(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vouch"))
+        .args(args)
+        .current_dir(root())
+        .env_remove("VOUCH_BASE_URL")
+        .env_remove("VOUCH_TOKEN")
+        .env("VOUCH_TOKEN_PETS", TOKEN)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("vouch runs")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// A fresh, empty directory for this test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("vouch-conform-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn saved_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir.join("pets"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        out.push(entry.path());
+    }
+    out
+}
+
+#[test]
+fn the_built_in_mock_passes_its_own_generated_cases() {
+    let out = vouch(&["conform", "--max-cases", "6", "--seed", "7"]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    for spec in [
+        "rainbond.",
+        "alaya-cci.",
+        "huawei-apig.",
+        "zstack.",
+        "zadig.",
+    ] {
+        assert!(shown.contains(spec), "no row for {spec}: {shown}");
+    }
+}
+
+#[test]
+fn a_healthy_service_passes() {
+    let (server, _) = pets(Fault::None);
+    let out = vouch(&[
+        "conform",
+        "--spec",
+        SPEC,
+        "--base-url",
+        &server.url,
+        "--allow-destructive",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn without_allow_destructive_nothing_that_changes_state_is_sent() {
+    let (server, posts) = pets(Fault::None);
+    let out = vouch(&["conform", "--spec", SPEC, "--base-url", &server.url]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(posts.load(Ordering::SeqCst), 0);
+    assert!(text(&out).contains(" skipped"), "{}", text(&out));
+}
+
+#[rstest]
+#[case::wrong_type_in_a_response(Fault::WrongType, "FAIL pets.createPet [schema]")]
+#[case::out_of_range_value_accepted(
+    Fault::OutOfRange,
+    "FAIL pets.createPet [rejected] above the maximum at /age"
+)]
+#[case::missing_auth_check(Fault::NoAuth, "FAIL pets.listPets [auth] no credential")]
+#[case::create_not_read_back(Fault::NoReadBack, "FAIL pets.createPet [state]")]
+fn a_fault_fails_naming_operation_and_check_and_its_saved_scenario_reproduces_it(
+    #[case] fault: Fault,
+    #[case] line: &str,
+) {
+    let (faulty, _) = pets(fault);
+    let dir = scratch(&format!("{fault:?}"));
+    let dir_text = dir.to_string_lossy().into_owned();
+    let out = vouch(&[
+        "conform",
+        "--spec",
+        SPEC,
+        "--base-url",
+        &faulty.url,
+        "--allow-destructive",
+        "--seed",
+        "3",
+        "--save-failures",
+        &dir_text,
+    ]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{shown}");
+    assert!(shown.contains(line), "no `{line}` in:\n{shown}");
+    let saved = saved_files(&dir);
+    assert!(
+        !saved.is_empty(),
+        "nothing saved under {dir_text}:\n{shown}"
+    );
+    let rerun = |url: &str| {
+        vouch(&[
+            "run",
+            "--spec",
+            SPEC,
+            "--base-url",
+            url,
+            "--allow-destructive",
+            &dir_text,
+        ])
+    };
+    let again = rerun(&faulty.url);
+    assert_eq!(
+        again.status.code(),
+        Some(1),
+        "not reproduced:\n{}",
+        text(&again)
+    );
+    let (healthy, _) = pets(Fault::None);
+    let fixed = rerun(&healthy.url);
+    assert_eq!(
+        fixed.status.code(),
+        Some(0),
+        "fails on a healthy service:\n{}",
+        text(&fixed)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_same_seed_sends_the_same_requests() {
+    let (server, _) = pets(Fault::None);
+    let dir = scratch("seed");
+    let bodies = |n: &str| {
+        let path = dir.join(format!("{n}.json"));
+        let arg = format!("json={}", path.display());
+        let out = vouch(&[
+            "conform",
+            "--spec",
+            SPEC,
+            "--base-url",
+            &server.url,
+            "--allow-destructive",
+            "--seed",
+            "9",
+            "--report",
+            &arg,
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let cases = doc["cases"].as_array().cloned().unwrap_or_default();
+        let steps = cases
+            .iter()
+            .flat_map(|c| c["steps"].as_array().cloned().unwrap_or_default());
+        steps
+            .map(|s| s["exchange"]["request_body"].clone())
+            .collect::<Vec<Value>>()
+    };
+    let first = bodies("a");
+    assert!(
+        first.iter().filter(|b| b.is_object()).count() > 5,
+        "{first:?}"
+    );
+    assert_eq!(first, bodies("b"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
