@@ -51,9 +51,10 @@ impl Context<'_> {
     fn base(&self, op: &Operation) -> Option<CaseStep> {
         let mut step = CaseStep::operation("the example", &op.id);
         for p in &op.parameters {
-            let credential_header = op.security.iter().any(|c| match c {
+            let credential_header = op.security.credentials().any(|c| match c {
                 Credential::Header { name, .. } => name.eq_ignore_ascii_case(&p.name),
-                Credential::Query { name } => *name == p.name,
+                Credential::Query { name } | Credential::Cookie { name } => *name == p.name,
+                Credential::Basic => p.name.eq_ignore_ascii_case("authorization"),
             });
             let wanted = p.required || p.location == ParameterLocation::Path;
             if credential_header || !wanted {
@@ -266,7 +267,8 @@ impl Context<'_> {
 
     /// No credential, and a wrong one, where the operation asks for one.
     fn auth_cases(&self, op: &Operation, base: &CaseStep) -> Vec<Case> {
-        let Some(credential) = op.security.first() else {
+        let required = op.security.is_required();
+        let Some(credential) = op.security.credentials().next().filter(|_| required) else {
             return Vec::new();
         };
         let mut none = base.clone();
@@ -286,6 +288,19 @@ impl Context<'_> {
                 wrong
                     .query
                     .insert(name.clone(), json!("vouch-wrong-credential"));
+            }
+            Credential::Cookie { name } => {
+                wrong.headers.insert(
+                    "Cookie".into(),
+                    json!(format!("{name}=vouch-wrong-credential")),
+                );
+            }
+            Credential::Basic => {
+                // base64 of `vouch:wrong-credential`
+                wrong.headers.insert(
+                    "Authorization".into(),
+                    json!("Basic dm91Y2g6d3JvbmctY3JlZGVudGlhbA=="),
+                );
             }
         }
         [none, wrong]
