@@ -322,10 +322,18 @@ async fn the_state_shows_only_the_loaded_spec() {
 }
 
 #[tokio::test]
-async fn a_25_digit_integer_is_an_integer() {
-    let mock = Mock::of(SWAGGER_PETSTORE).await;
-    let got = mock.get("/pet/1234567890123456789012345").await;
-    assert_eq!(got.status, 404, "no such pet, not a bad id: {}", got.text);
+async fn a_25_digit_integer_is_an_integer_where_no_64_bit_format_bounds_it() {
+    let notes = Mock::of("tests/openapi/generic/errors.yaml").await;
+    let got = notes.get("/notes/1234567890123456789012345").await;
+    assert_eq!(got.status, 400, "{}", got.text);
+    assert_eq!(
+        got.json()["title"],
+        "`1234567890123456789012345` not found",
+        "no such note, not a bad id"
+    );
+    let petstore = Mock::of(SWAGGER_PETSTORE).await;
+    let int64 = petstore.get("/pet/1234567890123456789012345").await;
+    assert_eq!(int64.status, 400, "beyond int64: {}", int64.text);
 }
 
 fn vouch(args: &[&str]) -> std::process::Output {

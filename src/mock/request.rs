@@ -225,6 +225,17 @@ pub fn coerce(schema: &Schema, raw: &[&str], explode: bool) -> Value {
             let item_type = schema.source.pointer("/items/type").and_then(Value::as_str);
             Value::Array(items.into_iter().map(|i| scalar(item_type, i)).collect())
         }
+        // A 64-bit format bounds the integer: longer digits stay text (and fail as such).
+        Some("integer")
+            if matches!(
+                schema.source.get("format").and_then(Value::as_str),
+                Some("int32" | "int64")
+            ) =>
+        {
+            raw[0]
+                .parse::<i64>()
+                .map_or_else(|_| Value::String(raw[0].to_string()), Value::from)
+        }
         t => scalar(t, raw[0]),
     }
 }
@@ -253,8 +264,9 @@ fn scalar(json_type: Option<&str>, raw: &str) -> Value {
     }
 }
 
-/// An integer too long for 64 bits (a 25-digit id): still an integer, as
-/// JSON reads it (a double without a fraction).
+/// An integer too long for 64 bits (a 25-digit id) where the schema sets
+/// no 64-bit format: still an integer, as JSON reads it (a double without a
+/// fraction).
 fn big_integer(raw: &str) -> Option<Value> {
     let digits = raw.strip_prefix('-').unwrap_or(raw);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
