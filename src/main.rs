@@ -2,7 +2,7 @@
 //! together, and maps outcomes to exit codes (0 ok, 1 findings, 2 invalid
 //! specs, scenarios or arguments, 3 target unreachable).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -557,16 +557,54 @@ fn mock_target(fixtures: Option<&PathBuf>) -> Result<TargetKind, String> {
     })
 }
 
+/// `--spec` given, no scenario path, and no `scenarios/` folder to default
+/// to: what to do instead of "cannot read scenarios".
+fn no_scenarios_hint(inputs: &InputArgs) -> Option<String> {
+    if inputs.specs.is_empty() || !inputs.paths.is_empty() || Path::new("scenarios").is_dir() {
+        return None;
+    }
+    let spec = inputs.specs[0].display();
+    Some(format!(
+        "no scenario to run: name scenario files or folders after the options, \
+         e.g. `vouch run --spec {spec} my-scenario.yaml` (the format is in \
+         scenarios/README.md of vouch's repository; each step names an operationId \
+         of {spec}). Without a scenario `vouch mock --spec {spec}` serves the spec's \
+         mock to try by hand, and `vouch lint --allow-missing-seed {spec}` checks it."
+    ))
+}
+
+/// Scenarios naming operations the loaded specs lack: when no `--spec`
+/// was given, they likely come from the user's own spec.
+fn unknown_operation_hint(inputs: &InputArgs, errors: &str) -> Option<&'static str> {
+    if !errors.contains("unknown operation `") {
+        return None;
+    }
+    Some(if inputs.specs.is_empty() {
+        "hint: these operations are not in the five built-in specs. If they come from \
+         your own OpenAPI document, pass it: `vouch run --spec my-api.yaml SCENARIOS`"
+    } else {
+        "hint: these operations are not in the specs given with --spec (operationIds, \
+         or `METHOD /path` where a spec gives none); without scenario paths, \
+         `scenarios/` is run"
+    })
+}
+
 /// What `run` and `fidelity` both read before anything is sent: the
 /// catalog, the command-line variables and the checked scenarios.
 fn load_inputs(
     inputs: &InputArgs,
 ) -> Result<(std::sync::Arc<Catalog>, Vars, Vec<Scenario>), ExitCode> {
     let catalog = load_catalog(&inputs.specs).map_err(invalid)?;
+    if let Some(hint) = no_scenarios_hint(inputs) {
+        return Err(invalid(hint));
+    }
     let vars = cli_vars(&inputs.vars, inputs.vars_file.as_ref()).map_err(invalid)?;
     let names = vars.keys().cloned().collect();
     let scenarios = load_scenarios(&inputs.paths, &catalog, &names).map_err(|e| {
         eprintln!("{e}");
+        if let Some(hint) = unknown_operation_hint(inputs, &e) {
+            eprintln!("\n{hint}");
+        }
         ExitCode::from(EXIT_INVALID)
     })?;
     let unset: Vec<String> = scenarios

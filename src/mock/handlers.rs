@@ -75,7 +75,7 @@ fn bind(spec: &Spec, fixtures: &Fixtures) -> Arc<dyn Handler> {
     spec.vendor
         .as_deref()
         .and_then(|name| vendors::bind(name, fixtures.source()))
-        .unwrap_or_else(|| Arc::new(Bound::new(&spec.name, Crud::new(spec), ())))
+        .unwrap_or_else(|| Arc::new(Bound::new(&spec.name, Crud::new(spec), Default::default())))
 }
 
 /// Says when a spec has operations its vendor does not serve (they answer 501).

@@ -1,5 +1,5 @@
-//! The mock's randomness: generated ids, pod addresses and fault
-//! probabilities, drawn from one seedable [`fastrand::Rng`] per process.
+//! The mock's randomness: generated ids (hex, integers, UUIDs), pod
+//! addresses and fault probabilities, drawn from one seedable [`fastrand::Rng`] per process.
 //!
 //! With `VOUCH_MOCK_SEED=<u64>` in the environment the sequence is
 //! reproducible: a `vouch mock` started twice with the same seed generates
@@ -39,6 +39,28 @@ pub fn hex_id(len: usize) -> String {
         .collect()
 }
 
+/// A uniform integer in `low..=high` (`low` when the range is empty).
+pub fn int_in(low: i64, high: i64) -> i64 {
+    if high <= low {
+        return low;
+    }
+    lock(&RNG).i64(low..=high)
+}
+
+/// A random version-4 UUID in its hyphenated lowercase form.
+pub fn uuid() -> String {
+    let hex = hex_id(32);
+    let variant = ["8", "9", "a", "b"][lock(&RNG).usize(..4)];
+    format!(
+        "{}-{}-4{}-{variant}{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[13..16],
+        &hex[17..20],
+        &hex[20..]
+    )
+}
+
 /// A uniform number in `0.0..1.0`.
 pub fn unit() -> f64 {
     lock(&RNG).f64()
@@ -65,5 +87,18 @@ mod tests {
                 .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
         );
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn integers_stay_in_their_range_and_uuids_have_their_form() {
+        assert!((0..200).map(|_| int_in(5, 7)).all(|n| (5..=7).contains(&n)));
+        assert_eq!(int_in(9, 3), 9);
+        let id = uuid();
+        let parts: Vec<&str> = id.split('-').collect();
+        assert_eq!(
+            parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+            [8, 4, 4, 4, 12]
+        );
+        assert!(parts[2].starts_with('4') && "89ab".contains(&parts[3][..1]));
     }
 }

@@ -236,6 +236,17 @@ pub fn coerce(schema: &Schema, raw: &[&str], explode: bool) -> Value {
             let item_type = schema.source.pointer("/items/type").and_then(Value::as_str);
             Value::Array(items.into_iter().map(|i| scalar(item_type, i)).collect())
         }
+        // A 64-bit format bounds the integer: longer digits stay text (and fail as such).
+        Some("integer")
+            if matches!(
+                schema.source.get("format").and_then(Value::as_str),
+                Some("int32" | "int64")
+            ) =>
+        {
+            raw[0]
+                .parse::<i64>()
+                .map_or_else(|_| Value::String(raw[0].to_string()), Value::from)
+        }
         t => scalar(t, raw[0]),
     }
 }
@@ -246,7 +257,9 @@ fn scalar(json_type: Option<&str>, raw: &str) -> Value {
         Some("integer") => raw
             .parse::<i64>()
             .map(Value::from)
-            .unwrap_or_else(|_| text()),
+            .ok()
+            .or_else(|| big_integer(raw))
+            .unwrap_or_else(text),
         Some("number") => raw
             .parse::<f64>()
             .ok()
@@ -260,6 +273,20 @@ fn scalar(json_type: Option<&str>, raw: &str) -> Value {
         },
         _ => text(),
     }
+}
+
+/// An integer too long for 64 bits (a 25-digit id) where the schema sets
+/// no 64-bit format: still an integer, as JSON reads it (a double without a
+/// fraction).
+fn big_integer(raw: &str) -> Option<Value> {
+    let digits = raw.strip_prefix('-').unwrap_or(raw);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    raw.parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+        .map(Value::Number)
 }
 
 /// Parses and checks the body. Returns the parsed JSON (if any) or the problem.
@@ -295,12 +322,15 @@ pub fn check_body(
             found: content_type.unwrap_or_default().to_string(),
         });
     };
-    if !media_type::is_json(&media.media_type) {
+    let value: Value = if media.media_type.eq_ignore_ascii_case(FORM) {
+        form_object(media.schema.as_ref(), body)
+    } else if media_type::is_json(&media.media_type) {
+        serde_json::from_slice(body).map_err(|e| RequestProblem::MalformedJson {
+            reason: e.to_string(),
+        })?
+    } else {
         return Ok(None);
-    }
-    let value: Value = serde_json::from_slice(body).map_err(|e| RequestProblem::MalformedJson {
-        reason: e.to_string(),
-    })?;
+    };
     if let Some(schema) = &media.schema
         && !schema.is_valid(&value)
         && let Some(v) = schema.violations(&value).into_iter().next()
@@ -323,6 +353,51 @@ pub fn check_body(
         });
     }
     Ok(Some(value))
+}
+
+/// The form media type, whose bodies are read as objects.
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// A form body as the object its schema describes: each field coerced to
+/// its property's type (repeated fields make an array), an object-typed
+/// field read as JSON when it is JSON.
+fn form_object(schema: Option<&Schema>, body: &[u8]) -> Value {
+    let mut fields: Vec<(String, Vec<String>)> = Vec::new();
+    for (key, value) in form_urlencoded::parse(body) {
+        match fields.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, values)) => values.push(value.into_owned()),
+            None => fields.push((key.into_owned(), vec![value.into_owned()])),
+        }
+    }
+    let object = fields
+        .into_iter()
+        .map(|(key, values)| {
+            let property = schema.and_then(|s| s.source.get("properties")?.get(&key));
+            (key.clone(), form_value(property, &values))
+        })
+        .collect();
+    Value::Object(object)
+}
+
+/// One form field's values as the JSON value its property schema describes.
+fn form_value(property: Option<&Value>, values: &[String]) -> Value {
+    let json_type = property.and_then(|p| p.get("type")).and_then(Value::as_str);
+    let raw: Vec<&str> = values.iter().map(String::as_str).collect();
+    match json_type {
+        Some("array") => {
+            let item_type = property
+                .and_then(|p| p.pointer("/items/type"))
+                .and_then(Value::as_str);
+            Value::Array(raw.iter().map(|r| scalar(item_type, r)).collect())
+        }
+        None if property.is_some_and(|p| p.get("$ref").is_some()) => json_or_text(raw[0]),
+        Some("object") => json_or_text(raw[0]),
+        _ => scalar(json_type, raw[0]),
+    }
+}
+
+fn json_or_text(raw: &str) -> Value {
+    serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_string()))
 }
 
 /// The last token of a JSON pointer, unescaped (`""` for the whole document).

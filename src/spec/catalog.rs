@@ -1,4 +1,7 @@
 //! The catalog: every loaded spec and one route table over all their operations.
+//! A request routes with or without the base path of its spec's first
+//! `servers` URL (`/v1` of `https://api.example.com/v1`; Swagger 2.0's
+//! `basePath` becomes that URL when it is read).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -15,6 +18,8 @@ pub struct Catalog {
     warnings: Vec<Problem>,
     routes: RouteTable<(usize, usize)>,
     by_id: HashMap<String, (usize, usize)>,
+    /// Each spec's base path (`/v1`), by spec index, where it has one.
+    base_paths: Vec<(usize, String)>,
 }
 
 /// Where a request lands in the catalog.
@@ -72,6 +77,11 @@ impl Catalog {
     pub fn build(specs: Vec<Spec>) -> (Catalog, Vec<Problem>) {
         let mut catalog = Catalog {
             warnings: specs.iter().flat_map(|s| s.warnings.clone()).collect(),
+            base_paths: specs
+                .iter()
+                .enumerate()
+                .filter_map(|(i, s)| Some((i, base_path(&s.document.value)?)))
+                .collect(),
             specs,
             ..Catalog::default()
         };
@@ -157,8 +167,35 @@ impl Catalog {
             .flat_map(|s| s.operations.iter().map(move |o| (s, o)))
     }
 
-    /// Routes a request: `path` without its query string.
+    /// Routes a request: `path` without its query string, with or without
+    /// its spec's base path.
     pub fn route<'p>(&self, method: Method, path: &'p str) -> Routed<'_, 'p> {
+        match self.route_exactly(method, path) {
+            Routed::NotFound => self.route_under_base(method, path),
+            routed => routed,
+        }
+    }
+
+    /// `path` routed after the base path of the spec it starts with, to an operation of that spec.
+    fn route_under_base<'p>(&self, method: Method, path: &'p str) -> Routed<'_, 'p> {
+        for (si, base) in &self.base_paths {
+            let Some(rest) = path.strip_prefix(base.as_str()) else {
+                continue;
+            };
+            let rest = if rest.is_empty() { "/" } else { rest };
+            if !rest.starts_with('/') {
+                continue;
+            }
+            match self.route_exactly(method, rest) {
+                Routed::Operation { spec, .. } if !std::ptr::eq(spec, &self.specs[*si]) => {}
+                Routed::NotFound => {}
+                routed => return routed,
+            }
+        }
+        Routed::NotFound
+    }
+
+    fn route_exactly<'p>(&self, method: Method, path: &'p str) -> Routed<'_, 'p> {
         match self.routes.lookup(method, path) {
             Lookup::Found {
                 value: &(si, oi),
@@ -186,5 +223,59 @@ impl Catalog {
             .collect();
         files.sort();
         Ok(files)
+    }
+}
+
+/// The path of the document's first `servers` URL, its variables at their
+/// defaults (`/v1` of `https://{host}/v1`); `None` when it is the root.
+fn base_path(doc: &serde_json::Value) -> Option<String> {
+    let server = doc.get("servers")?.get(0)?;
+    let mut url = server.get("url")?.as_str()?.to_string();
+    if let Some(variables) = server.get("variables").and_then(|v| v.as_object()) {
+        for (name, variable) in variables {
+            let default = variable
+                .get("default")
+                .and_then(|d| d.as_str())
+                .unwrap_or("");
+            url = url.replace(&format!("{{{name}}}"), default);
+        }
+    }
+    let path = match url.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("", |at| &rest[at..]),
+        None => url.as_str(),
+    };
+    let path = path
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("")
+        .trim_end_matches('/');
+    (path.starts_with('/') && !path.contains('{')).then(|| path.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_base_path_is_the_first_server_url_path_with_its_variables() {
+        let doc = |servers: serde_json::Value| json!({"servers": servers});
+        assert_eq!(
+            base_path(&doc(json!([{"url": "https://api.example.com/v1/"}]))).as_deref(),
+            Some("/v1")
+        );
+        assert_eq!(
+            base_path(&doc(json!([{"url": "/api/v31"}]))).as_deref(),
+            Some("/api/v31")
+        );
+        assert_eq!(
+            base_path(&doc(json!([{"url": "https://{host}/{base}", "variables": {"host": {"default": "h"}, "base": {"default": "v2"}}}]))).as_deref(),
+            Some("/v2")
+        );
+        assert_eq!(
+            base_path(&doc(json!([{"url": "https://api.example.com"}]))),
+            None
+        );
+        assert_eq!(base_path(&json!({})), None);
     }
 }
