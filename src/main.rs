@@ -120,6 +120,20 @@ enum FixturesCommand {
     Pull(PullArgs),
 }
 
+/// A live target in place of the built-in mock (`run`, `conform`).
+#[derive(clap::Args)]
+struct MaybeLiveArgs {
+    /// A live target: `URL` for every spec, or `SPEC=URL` (repeatable); default: the built-in
+    /// mock. Tokens come from VOUCH_TOKEN and VOUCH_TOKEN_<SPEC>, never from arguments.
+    #[arg(
+        long = "base-url",
+        value_name = "URL",
+        env = "VOUCH_BASE_URL",
+        value_delimiter = ','
+    )]
+    base_urls: Vec<String>,
+}
+
 /// A live target that a command cannot do without (`fixtures pull`, `fidelity`).
 #[derive(clap::Args)]
 struct LiveTargetArgs {
@@ -227,15 +241,8 @@ impl SafetyArgs {
 struct RunArgs {
     #[command(flatten)]
     inputs: InputArgs,
-    /// A live target: `URL` for every spec, or `SPEC=URL` (repeatable). Tokens come from
-    /// VOUCH_TOKEN and VOUCH_TOKEN_<SPEC>, never from arguments.
-    #[arg(
-        long = "base-url",
-        value_name = "URL",
-        env = "VOUCH_BASE_URL",
-        value_delimiter = ','
-    )]
-    base_urls: Vec<String>,
+    #[command(flatten)]
+    live: MaybeLiveArgs,
     /// Scenarios run at once (default: the number of cores against the mock, 1 against a live target).
     #[arg(long)]
     jobs: Option<usize>,
@@ -629,9 +636,13 @@ fn run_scenarios(args: RunArgs) -> ExitCode {
         .into_iter()
         .filter(|s| in_shard(&s.id(&root), args.shard))
         .collect();
-    let live = !args.base_urls.is_empty();
+    let live = !args.live.base_urls.is_empty();
     let kind = if live {
-        match TargetKind::live(&catalog, &args.base_urls, args.inputs.allow_destructive) {
+        match TargetKind::live(
+            &catalog,
+            &args.live.base_urls,
+            args.inputs.allow_destructive,
+        ) {
             Ok(k) => k,
             Err(e) => return invalid(e),
         }
@@ -768,15 +779,8 @@ struct ConformArgs {
     /// Spec files (default: the built-in specs).
     #[arg(long = "spec", value_name = "FILE")]
     specs: Vec<PathBuf>,
-    /// A live target: `URL` for every spec, or `SPEC=URL` (repeatable); default: the built-in
-    /// mock. Tokens come from VOUCH_TOKEN and VOUCH_TOKEN_<SPEC>, never from arguments.
-    #[arg(
-        long = "base-url",
-        value_name = "URL",
-        env = "VOUCH_BASE_URL",
-        value_delimiter = ','
-    )]
-    base_urls: Vec<String>,
+    #[command(flatten)]
+    live: MaybeLiveArgs,
     /// A YAML file of parameter values by parameter name (existing resources' ids); the
     /// spec's examples fill the rest.
     #[arg(long = "vars", value_name = "FILE")]
@@ -1087,10 +1091,10 @@ fn run_record(args: RecordArgs) -> ExitCode {
 fn run_conform(args: ConformArgs) -> ExitCode {
     use vouch::conform::{ConformOptions, ConformReport, ConformReportKind};
     let loaded = load_catalog(&args.specs).and_then(|catalog| {
-        let (kind, mut vars) = if args.base_urls.is_empty() {
+        let (kind, mut vars) = if args.live.base_urls.is_empty() {
             (mock_target(None)?, vouch::conform::mock_vars())
         } else {
-            let live = TargetKind::live(&catalog, &args.base_urls, args.allow_destructive)?;
+            let live = TargetKind::live(&catalog, &args.live.base_urls, args.allow_destructive)?;
             (live, Vars::new())
         };
         vars.extend(cli_vars(&[], args.vars_file.as_ref())?);
