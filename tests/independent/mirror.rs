@@ -187,9 +187,12 @@ impl Fidelity {
     }
 }
 
+/// In the `extra` arguments of [`fidelity`], the URL of the fake it starts.
+pub const FAKE_URL: &str = "{fake}";
+
 /// `vouch fidelity` of the whole `scenarios/<suite>` against `vendor` served
-/// as a fake, with the suite's vars file, then `extra` arguments; the mock
-/// mirrors the fake.
+/// as a fake, with the suite's vars file, then `extra` arguments (where
+/// [`FAKE_URL`] stands for the fake's URL); the mock mirrors the fake.
 pub fn fidelity(
     suite: &str,
     spec: &str,
@@ -215,7 +218,7 @@ pub fn fidelity(
     ];
     let args: Vec<String> = args
         .into_iter()
-        .chain(extra.iter().map(|a| a.to_string()))
+        .chain(extra.iter().map(|a| a.replace(FAKE_URL, &fake.url)))
         .collect();
     let cli = vouch(&args, spec, token, &dir);
     let report_text = std::fs::read_to_string(&report).unwrap_or_default();

@@ -17,7 +17,7 @@ use rstest::rstest;
 use serde_json::{Map, Value, json};
 
 use crate::harness::{Call, Reply, Vendor, assert_fault_caught, assert_suite_passes, start_fake};
-use crate::mirror::{fake_and_mock_answers, pull};
+use crate::mirror::{FAKE_URL, fake_and_mock_answers, fidelity, pull};
 
 const SUITE: &str = "zadig";
 const SPEC: &str = "zadig";
@@ -1259,4 +1259,27 @@ fn zadig_fixtures_pull_writes_the_fakes_environments_and_the_mock_answers_them_a
             .collect()
     };
     assert_eq!(names(&mocked), names(&live_list));
+}
+
+/// The fake as the target of the spec and, as a user with one target
+/// passes it, of the steps that name no operation (routing-errors).
+const TARGET: [&str; 2] = ["--base-url", FAKE_URL];
+
+fn faithful_fidelity() -> &'static crate::mirror::Fidelity {
+    static RUN: std::sync::OnceLock<crate::mirror::Fidelity> = std::sync::OnceLock::new();
+    RUN.get_or_init(|| fidelity(SUITE, SPEC, Zadig::new(Fault::None), TOKEN, &TARGET))
+}
+
+#[rstest]
+#[case::duplicate_conflict(Fault::DuplicateConflict)]
+#[case::list_env_name(Fault::ListEnvName)]
+#[case::count_as_string(Fault::CountAsString)]
+#[case::bare_error_envelope(Fault::BareErrorEnvelope)]
+#[case::variables_not_updated(Fault::VariablesNotUpdated)]
+#[case::delete_without_type(Fault::DeleteWithoutType)]
+#[case::auth_not_checked(Fault::AuthNotChecked)]
+#[case::workload_type_any_case(Fault::WorkloadTypeAnyCase)]
+fn zadig_fault_is_a_new_fidelity_difference(#[case] fault: Fault) {
+    fidelity(SUITE, SPEC, Zadig::new(fault), TOKEN, &TARGET)
+        .assert_fault_is_new("zadig", faithful_fidelity());
 }

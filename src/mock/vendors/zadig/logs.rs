@@ -2,7 +2,8 @@
 //! 10) of a container's log from the fixtures, one `message` event per line,
 //! then the stream closes. With `since` (a Go duration), only lines whose
 //! leading RFC 3339 timestamp is at most that old are sent, as Kubernetes'
-//! `sinceSeconds` does.
+//! `sinceSeconds` does; a line without one (a log mirrored from a target that
+//! writes no timestamps) has no age the mock knows, and is sent.
 //!
 //! The log handler checks little: an unknown project, environment, pod or
 //! container (or a missing `projectKey` / `envName`) closes the stream with
@@ -34,7 +35,7 @@ pub fn stream(state: &State, req: &MockRequest<'_>) -> Reply {
     let mut lines = tail(log_of(state, req), tails);
     if let Some(max_age) = max_age {
         let oldest = crate::mock::random::unix_seconds() as f64 - max_age;
-        lines.retain(|line| line_time(line).is_some_and(|t| t as f64 >= oldest));
+        lines.retain(|line| line_time(line).is_none_or(|t| t as f64 >= oldest));
     }
     Reply::events(lines)
 }

@@ -8,7 +8,9 @@
 //! are the services deployed in the mirrored environments (the test
 //! environment's first), so a template deployed in neither cannot be
 //! mirrored. The clusters and registries are the ones the environments and
-//! the variables name.
+//! the variables name; the portal's default gateway address of `test_env` is
+//! the one the variable `gateway_address` names (the portal read answers only
+//! for a base environment).
 
 use serde_json::{Map, Value, json};
 
@@ -85,11 +87,15 @@ pub fn mirror(vars: &Vars, reads: &mut Reads) -> Option<Value> {
     }))
 }
 
-/// A deployed service as a template: the same, without its pods.
+/// A deployed service as a template: the same, without its pods and its
+/// replicas (a deployed workload may have been scaled since, and the API
+/// shows no template's own count: a new deployment gets the model's default
+/// of one, as Kubernetes gives a workload that names none).
 fn template(service: &Value) -> Value {
     let mut template = service.clone();
     if let Some(map) = template.as_object_mut() {
         map.remove("pods");
+        map.remove("replicas");
     }
     template
 }
@@ -173,6 +179,9 @@ fn environment(
     });
     if let Some(by) = detail["update_by"].as_str() {
         fixture["update_by"] = json!(by);
+    }
+    if let Some(address) = var(vars, "gateway_address").filter(|_| kind == Kind::Test) {
+        fixture["gateway_address"] = json!(address);
     }
     if let time @ Value::Number(_) = number(detail.get("update_time")) {
         fixture["update_time"] = time;
@@ -259,7 +268,8 @@ fn variable_type(item: &Value) -> Option<&str> {
 }
 
 /// A deployed service as a fixture, from its item in the environment detail
-/// (containers, variables) and its own detail (workload, replicas, pods, ports).
+/// (containers, variables) and its own detail (workload, replicas, pods, its
+/// Kubernetes Service and that Service's ports).
 fn service(item: &Value, shown: &Value) -> Value {
     let scaled = &shown["scales"][0];
     let workload = match scaled["type"].as_str() {
@@ -278,8 +288,8 @@ fn service(item: &Value, shown: &Value) -> Value {
         .map(|p| text(p, "name"))
         .filter(|n| !n.is_empty())
         .collect();
-    let ports: Vec<Value> = shown["service_endpoints"]
-        .as_array()
+    let endpoints = shown["service_endpoints"].as_array();
+    let ports: Vec<Value> = endpoints
         .into_iter()
         .flatten()
         .flat_map(|e| e["endpoints"].as_array().into_iter().flatten())
@@ -296,6 +306,7 @@ fn service(item: &Value, shown: &Value) -> Value {
         "workload": workload,
         "replicas": replicas,
         "ports": ports,
+        "k8s_service": endpoints.is_some_and(|e| !e.is_empty()),
         "containers": containers,
         "variable_kvs": item["variable_kvs"].as_array().into_iter().flatten().map(service_variable).collect::<Vec<_>>(),
         "pods": pods,
@@ -347,6 +358,7 @@ mod tests {
         assert_eq!(fixture["workload"], "StatefulSet");
         assert_eq!(fixture["replicas"], 3);
         assert_eq!(fixture["ports"], json!([5432]));
+        assert_eq!(fixture["k8s_service"], true);
         assert_eq!(fixture["pods"], json!(["db-0"]));
         assert_eq!(
             fixture["containers"],
@@ -355,6 +367,9 @@ mod tests {
         assert_eq!(fixture["variable_kvs"][0]["value"], "1");
         let cron = service(&item, &json!({"scales": [], "cron_jobs": [{"name": "db"}]}));
         assert_eq!(cron["workload"], "CronJob");
+        let portless = json!({"scales": [], "service_endpoints": [{"name": "db"}]});
+        assert_eq!(service(&item, &portless)["k8s_service"], true);
+        assert_eq!(cron["k8s_service"], false);
     }
 
     #[test]

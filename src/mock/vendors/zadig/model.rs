@@ -111,9 +111,12 @@ pub struct ServiceSpec {
     pub workload: WorkloadKind,
     #[serde(default = "one")]
     pub replicas: u32,
-    /// Ports of the service's Kubernetes Service; none means the workload has no Service.
+    /// Ports of the service's Kubernetes Service.
     #[serde(default)]
     pub ports: Vec<u16>,
+    /// Whether the workload has a Kubernetes Service (default: whether it has `ports`).
+    #[serde(default)]
+    pub k8s_service: Option<bool>,
     pub containers: Vec<Container>,
     #[serde(default)]
     pub variable_kvs: Vec<ServiceVariable>,
@@ -311,6 +314,8 @@ pub struct Service {
     pub workload: WorkloadKind,
     pub replicas: u32,
     pub ports: Vec<u16>,
+    /// Whether the workload has a Kubernetes Service.
+    pub k8s_service: bool,
     pub containers: Vec<Container>,
     pub variable_kvs: Vec<ServiceVariable>,
     pub pods: Vec<Pod>,
@@ -531,6 +536,7 @@ impl Service {
             workload: spec.workload,
             replicas: spec.replicas,
             ports: spec.ports.clone(),
+            k8s_service: spec.k8s_service.unwrap_or(!spec.ports.is_empty()),
             containers: spec.containers.clone(),
             variable_kvs: spec.variable_kvs.clone(),
             pods,
@@ -616,6 +622,7 @@ mod tests {
             workload,
             replicas,
             ports: vec![],
+            k8s_service: None,
             containers: vec![],
             variable_kvs: vec![],
             pods: pods.iter().map(|p| p.to_string()).collect(),

@@ -229,9 +229,9 @@ fn pod(project: &str, name: &str, service: &Service, pod: &Pod) -> Value {
     })
 }
 
-/// The Kubernetes Service of the workload, if it has ports.
+/// The Kubernetes Service of the workload, if it has one.
 fn endpoints(project: &str, name: &str, service: &Service) -> Vec<Value> {
-    if service.ports.is_empty() {
+    if !service.k8s_service {
         return vec![];
     }
     let endpoints: Vec<Value> = service.ports.iter().map(|p| json!({"service_name": name, "service_port": p, "node_port": 30000 + u32::from(*p) % 2768})).collect();

@@ -23,7 +23,7 @@ fn test_env<'s>(state: &'s State, req: &MockRequest<'_>) -> Result<&'s Environme
 fn without_k8s_service(env: &Environment) -> Vec<String> {
     env.services
         .iter()
-        .filter(|(_, s)| s.workload != WorkloadKind::CronJob && s.ports.is_empty())
+        .filter(|(_, s)| s.workload != WorkloadKind::CronJob && !s.k8s_service)
         .map(|(name, s)| format!("{name}.{}", s.workload.as_str()))
         .collect()
 }
