@@ -55,6 +55,18 @@ pub(super) struct Answers<'a> {
     pub live: &'a Exchange,
 }
 
+/// A status difference on a step whose scenario accepts any status (a cleanup
+/// whose answer nothing verifies, `status: [2XX, 4XX, 5XX]`) is a guess: the
+/// scenario itself says the status is not known.
+pub(super) fn left_open_by_the_scenario(differences: &mut [Difference]) {
+    for d in differences.iter_mut().filter(|d| d.kind == Kind::Status) {
+        d.class = Class::Guess {
+            guess: "the scenario leaves this step's status open (any 2XX, 4XX or 5XX)".into(),
+        };
+        d.scored = false;
+    }
+}
+
 /// Sets the class of every difference between the two answers to a step of `op`.
 pub(super) fn mark(
     spec: &Spec,
@@ -270,6 +282,18 @@ pub(crate) fn field_name(pointer: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_status_the_scenario_leaves_open_is_a_guess_and_nothing_else_changes() {
+        let mut found = vec![
+            Difference::new(Kind::Status, "", "400".into(), "200".into()),
+            Difference::new(Kind::Validity, "", "ok".into(), "broken".into()),
+        ];
+        let validity_before = (found[1].class.clone(), found[1].scored);
+        left_open_by_the_scenario(&mut found);
+        assert!(matches!(found[0].class, Class::Guess { .. }) && !found[0].scored);
+        assert_eq!((found[1].class.clone(), found[1].scored), validity_before);
+    }
 
     #[test]
     fn a_subject_pointer_covers_its_subtree_and_stars_match_one_token() {

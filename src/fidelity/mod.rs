@@ -467,6 +467,9 @@ fn pair_step(
                     &mut found,
                 );
             }
+            if mock.or(live).is_some_and(|s| s.status_open) {
+                errata::left_open_by_the_scenario(&mut found);
+            }
             found
         }
         _ => vec![Difference::new(

@@ -146,6 +146,10 @@ pub struct StepOutcome {
     /// The rendered snapshot, in [`SnapshotMode::Collect`].
     #[serde(skip)]
     pub snapshot: Option<(String, String)>,
+    /// Whether the step's expectation leaves the status open (see
+    /// [`crate::scenario::StatusExpectation::leaves_open`]).
+    #[serde(skip)]
+    pub status_open: bool,
     /// Credentials the step wrote by hand (a scenario's own `Authorization`
     /// header, ...): secrets like the target's, redacted with them.
     #[serde(skip)]
@@ -164,6 +168,7 @@ impl StepOutcome {
             findings: Vec::new(),
             error: Some(StepError::NotRun(message.into())),
             snapshot: None,
+            status_open: false,
             written_secrets: Vec::new(),
         }
     }
@@ -364,6 +369,11 @@ impl StepContext<'_> {
             findings: Vec::new(),
             error: None,
             snapshot: None,
+            status_open: step
+                .expect
+                .status
+                .as_ref()
+                .is_some_and(|(status, _)| status.leaves_open()),
             written_secrets: Vec::new(),
         };
         let request = match http::build(self.catalog, step, vars) {

@@ -252,6 +252,14 @@ impl StatusExpectation {
         self.patterns().iter().any(|p| p.matches(status))
     }
 
+    /// Whether it accepts every success, client error and server error: the
+    /// scenario leaves the status open (a cleanup whose answer is unverified).
+    pub fn leaves_open(&self) -> bool {
+        [200, 400, 500]
+            .iter()
+            .all(|class| (*class..*class + 100).all(|s| self.matches(s)))
+    }
+
     /// Whether a 5xx is expected.
     pub fn expects_server_error(&self) -> bool {
         self.patterns()
@@ -336,5 +344,30 @@ impl Default for SnapshotOption {
             enabled: true,
             redact: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn any_of(patterns: &[&str]) -> StatusExpectation {
+        StatusExpectation::AnyOf(
+            patterns
+                .iter()
+                .map(|p| match p.parse::<u16>() {
+                    Ok(code) => StatusPattern::Code(code),
+                    Err(_) => StatusPattern::Class(p.to_string()),
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn only_every_success_and_error_class_leaves_the_status_open() {
+        assert!(any_of(&["2XX", "4XX", "5XX"]).leaves_open());
+        assert!(any_of(&["5xx", "2xx", "4xx", "3XX"]).leaves_open());
+        assert!(!any_of(&["2XX", "4XX"]).leaves_open());
+        assert!(!any_of(&["200", "400", "500"]).leaves_open());
     }
 }

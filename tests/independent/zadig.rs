@@ -1270,6 +1270,11 @@ fn faithful_fidelity() -> &'static crate::mirror::Fidelity {
     RUN.get_or_init(|| fidelity(SUITE, SPEC, Zadig::new(Fault::None), TOKEN, &TARGET))
 }
 
+#[test]
+fn zadig_fidelity_mirrors_the_fake_and_compares_like_with_like() {
+    faithful_fidelity().assert_like_with_like("zadig");
+}
+
 #[rstest]
 #[case::duplicate_conflict(Fault::DuplicateConflict)]
 #[case::list_env_name(Fault::ListEnvName)]
