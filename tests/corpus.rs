@@ -2,7 +2,8 @@
 //! and licences in `tests/corpus/LICENSES.md`): each loads, lints without
 //! errors (exit 0; the completeness rules are warnings outside `--strict`),
 //! and is served by `vouch mock --spec` on loopback, answering a documented
-//! GET with a status it declares.
+//! GET (carrying the mock's token where the operation asks for a credential,
+//! as `vouch run` sends it) with a status it declares.
 
 mod support;
 
@@ -32,6 +33,10 @@ const CORPUS: &[(&str, Option<&str>)] = &[
     (
         "swagger-petstore-3.1.yaml",
         Some("/pet/findByStatus?status=available"),
+    ),
+    (
+        "twilio-api-v2010-3.0.json",
+        Some("/2010-04-01/Accounts.json"),
     ),
 ];
 
@@ -122,12 +127,36 @@ fn every_corpus_document_is_served_answering_a_documented_get_with_a_declared_st
             );
             continue;
         };
-        let got = runtime.block_on(async { send(client().get(format!("{url}{get}"))).await });
-        let log = stop(child);
         let route = get.split('?').next().unwrap();
         let Routed::Operation { operation, .. } = catalog.route(Method::Get, route) else {
             panic!("{file}: {route} is not documented");
         };
+        // The mock's token, in the form the operation's security asks, as `vouch run` sends it.
+        let carried = operation.security.carried("vouch-dev-token");
+        let mut target = format!("{url}{get}");
+        if let Some(carried) = carried.as_ref().filter(|c| !c.query.is_empty()) {
+            let query = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(&carried.query)
+                .finish();
+            target.push(if get.contains('?') { '&' } else { '?' });
+            target.push_str(&query);
+        }
+        let mut request = client().get(target);
+        if let Some(carried) = carried {
+            let cookies: Vec<String> = carried
+                .cookies
+                .iter()
+                .map(|(name, value)| format!("{name}={value}"))
+                .collect();
+            for (name, value) in &carried.headers {
+                request = request.header(name.as_str(), value.as_str());
+            }
+            if !cookies.is_empty() {
+                request = request.header("Cookie", cookies.join("; "));
+            }
+        }
+        let got = runtime.block_on(async { send(request).await });
+        let log = stop(child);
         assert!(
             operation.response_for(got.status).is_some(),
             "{file}: GET {get} answered {}, which {} does not declare\n{log}",
