@@ -61,6 +61,7 @@ impl Mock {
         self.http
             .request(method, format!("{url}{sep}server_token={DEFAULT_TOKEN}"))
             .header("api_key", DEFAULT_TOKEN)
+            .bearer_auth(DEFAULT_TOKEN)
     }
 
     async fn get(&self, path: &str) -> Got {
