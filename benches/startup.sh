@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Startup of `vouch mock` with the five built-in specs, as a process: the time from spawning
-# it (pinned to CPU 1, as ../shared/bench/side-by-side.sh does) to its "listening" line, N
+# it (pinned to CPU 1, as the side-by-side script does) to its "listening" line, N
 # times; and, for scale, the same for /bin/true. Usage: benches/startup.sh [VOUCH] [N]
 set -euo pipefail
 VOUCH=${1:-target/release/vouch}

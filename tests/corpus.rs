@@ -7,7 +7,6 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -79,20 +78,12 @@ fn spawn_mock(path: &Path) -> (Child, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("vouch mock listening on ")
-        .unwrap_or_else(|| {
-            let _ = child.kill();
-            let mut log = String::new();
-            let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut log);
-            panic!("{}: {line:?} {log}", path.display())
-        })
-        .to_string();
+    let url = support::listening_url(&mut child).unwrap_or_else(|line| {
+        let _ = child.kill();
+        let mut log = String::new();
+        let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut log);
+        panic!("{}: {line:?} {log}", path.display())
+    });
     (child, url)
 }
 

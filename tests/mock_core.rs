@@ -391,22 +391,13 @@ fn mock_command_names_the_line_of_a_bad_fixture_file() {
 
 #[test]
 fn mock_command_prints_its_address_serves_and_stops_cleanly_on_ctrl_c() {
-    use std::io::{BufRead, BufReader};
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vouch"))
         .args(["mock", "--addr", "127.0.0.1:0"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("vouch mock listening on ")
-        .unwrap_or_else(|| panic!("{line:?}"))
-        .to_string();
+    let url = support::listening_url(&mut child).unwrap_or_else(|line| panic!("{line:?}"));
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

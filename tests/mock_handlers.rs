@@ -5,7 +5,7 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -274,15 +274,7 @@ fn ids_generated_with_seed(seed: &str) -> Vec<String> {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("vouch mock listening on ")
-        .unwrap_or_else(|| panic!("{line:?}"))
-        .to_string();
+    let url = support::listening_url(&mut child).unwrap_or_else(|line| panic!("{line:?}"));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

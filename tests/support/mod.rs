@@ -37,6 +37,20 @@ pub async fn start_mock() -> MockServer {
         .expect("mock starts")
 }
 
+/// The URL a spawned `vouch mock --addr 127.0.0.1:0` prints on its first
+/// line of stdout (`vouch mock listening on URL`), or that line when it
+/// printed something else.
+pub fn listening_url(child: &mut std::process::Child) -> Result<String, String> {
+    use std::io::BufRead;
+    let mut line = String::new();
+    let stdout = child.stdout.take().expect("the mock's stdout is piped");
+    let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+    match line.trim().strip_prefix("vouch mock listening on ") {
+        Some(url) => Ok(url.to_string()),
+        None => Err(line),
+    }
+}
+
 /// A client whose every request ends within 5 seconds. Keep one per test:
 /// its pool keeps the connection to the mock alive between requests.
 pub fn client() -> reqwest::Client {
