@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::{client, send, start_mock};
+use support::{TestMock, Vendor, client, send, start_mock};
 use vouch::mock::{DEFAULT_TOKEN, Fixtures, MockServer, MockState};
 use vouch::spec::Catalog;
 
@@ -457,5 +457,76 @@ async fn in_debug_builds_the_mock_refuses_to_send_an_answer_that_breaks_its_spec
             .unwrap()
             .contains("widgets.create"),
         "{journal}"
+    );
+}
+
+/// The mock sends a read's kept answer again only while nothing could change
+/// it: every write, reset and armed fault, and any other header, is seen.
+#[tokio::test]
+async fn a_read_answered_again_follows_every_change_of_state() {
+    let mock = TestMock::start(Vendor::Rainbond).await;
+    let ports = "/openapi/v1/teams/4b1d8f0e6c2a4f3b9e7d5c1a0b2f3e4d/regions/rainbond/apps/12/services/gr-nginx/ports";
+    let port_numbers = |got: &Value| -> Vec<u64> {
+        let list = got["data"]["list"].as_array().cloned().unwrap_or_default();
+        list.iter()
+            .filter_map(|p| p["container_port"].as_u64())
+            .collect()
+    };
+    let first = mock.read(ports).await;
+    assert_eq!(
+        mock.read(ports).await,
+        first,
+        "the same read, the same answer"
+    );
+    assert!(!port_numbers(&first).contains(&9000), "{first}");
+
+    let added = mock
+        .post(ports, json!({"port": 9000, "protocol": "tcp", "port_alias": "NGINX_PORT", "is_inner_service": true}))
+        .await;
+    assert_eq!(added.status, 200, "{}", added.text);
+    assert!(
+        port_numbers(&mock.read(ports).await).contains(&9000),
+        "a write is seen by the next read"
+    );
+
+    let anonymous = mock.send(mock.anonymous(reqwest::Method::GET, ports)).await;
+    assert_eq!(anonymous.status, 401, "other headers are another request");
+
+    mock.inject_fault("rainbond.listPorts", 503).await;
+    assert_eq!(
+        mock.get(ports).await.status,
+        503,
+        "an armed fault is applied"
+    );
+
+    let journal = mock
+        .send(mock.anonymous(reqwest::Method::GET, "/__vouch/journal"))
+        .await
+        .json();
+    let seen: Vec<(&str, u64)> = journal
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["operation"].as_str().unwrap_or("-"),
+                e["status"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen[..2],
+        [("rainbond.listPorts", 200); 2],
+        "a read answered again is journaled like the first: {journal}"
+    );
+
+    let reset = mock
+        .send(mock.anonymous(reqwest::Method::POST, "/__vouch/reset"))
+        .await;
+    assert_eq!(reset.status, 200);
+    assert_eq!(
+        mock.read(ports).await,
+        first,
+        "a reset is seen by the next read"
     );
 }

@@ -59,7 +59,7 @@ impl Vendor for Crud {
     }
 
     fn operations(&self) -> Vec<(&str, Serve<State>)> {
-        let serve: Serve<State> = |state, req| Ok(handle(req, state));
+        let serve = Serve::Write(|state, req| Ok(handle(req, state)));
         self.operations
             .iter()
             .map(|id| (id.as_str(), serve))

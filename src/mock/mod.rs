@@ -5,7 +5,9 @@
 //! `handlers` module): a built-in vendor ([`vendors`]) or the CRUD inference
 //! for a user's own spec ([`generic`]). The handler authenticates it, the core
 //! validates it against its operation, and the handler serves it under its
-//! own lock on its own state. Every request lands in the journal. In debug
+//! own lock on its own state. The answer to a read is kept and sent again for
+//! the same request until that handler's state changes (the `replay`
+//! module). Every request lands in the journal. In debug
 //! builds every response is checked against the spec before it is sent: a
 //! mock that contradicts its own contract answers 500 and says why.
 //!
@@ -31,6 +33,7 @@ pub mod generic;
 mod handlers;
 mod journal;
 pub mod random;
+mod replay;
 pub mod reply;
 pub mod request;
 mod section;
@@ -54,7 +57,7 @@ use reply::Reply;
 use request::{MockRequest, RequestProblem, check_body, check_parameters};
 pub(crate) use server::serve_in_background;
 pub use server::{MockServer, ServeOptions, serve_until_ctrl_c};
-use vendors::Handler;
+use vendors::{Handler, Served};
 
 /// The credential every vendor accepts unless `VOUCH_MOCK_TOKEN` says otherwise.
 pub const DEFAULT_TOKEN: &str = "vouch-dev-token";
@@ -66,6 +69,7 @@ pub struct MockState {
     handlers: Handlers,
     journal: Journal,
     faults: Mutex<faults::Faults>,
+    replays: replay::Replays,
     check_responses: bool,
 }
 
@@ -83,6 +87,7 @@ impl MockState {
             token,
             journal: Journal::default(),
             faults: Mutex::new(faults::Faults::default()),
+            replays: replay::Replays::default(),
             check_responses: cfg!(debug_assertions),
         })
     }
@@ -112,6 +117,11 @@ impl MockState {
     pub fn journal(&self) -> Vec<JournalEntry> {
         self.journal.entries()
     }
+
+    /// Whether a fault waits for a request.
+    fn faults_armed(&self) -> bool {
+        !lock(&self.faults).list().is_empty()
+    }
 }
 
 /// The mock's router: the admin API under `/__vouch/`, every spec's operations elsewhere.
@@ -132,7 +142,8 @@ struct Seen {
 
 /// What the mock does with a request.
 enum Outcome {
-    Reply(Reply),
+    /// Answer (for a read, with the version of the state it read).
+    Reply(Served),
     /// Close the connection without an answer (a fault).
     Drop,
 }
@@ -158,10 +169,10 @@ async fn answer(
         method,
     } = match route(state, method, path) {
         Ok(found) => found,
-        Err(reply) => return Outcome::Reply(reply),
+        Err(reply) => return Outcome::Reply(reply.into()),
     };
     let Some(handler) = state.handlers.of(spec, &state.catalog) else {
-        return Outcome::Reply(not_routed(state, path));
+        return Outcome::Reply(not_routed(state, path).into());
     };
     *routed_to = Some(operation.id.clone());
     let fault = lock(&state.faults).take(&operation.id);
@@ -172,7 +183,7 @@ async fn answer(
         match fault.action {
             FaultAction::Drop => return Outcome::Drop,
             FaultAction::Status(status) => {
-                return Outcome::Reply(handler.error(status, "fault injected by vouch"));
+                return Outcome::Reply(handler.error(status, "fault injected by vouch").into());
             }
             FaultAction::Delay => {}
         }
@@ -219,17 +230,18 @@ fn route<'c>(state: &'c MockState, method: &str, path: &'c str) -> Result<Found<
     }
 }
 
-/// Authenticates, validates and serves a routed request.
+/// Authenticates, validates and serves a routed request. Only an answer
+/// that left no finding keeps the state version its read saw.
 fn serve_valid(
     state: &MockState,
     handler: &dyn Handler,
     req: &mut MockRequest<'_>,
     body: Result<&[u8], RequestProblem>,
     findings: &mut Vec<String>,
-) -> Reply {
+) -> Served {
     if let Some(reply) = handler.authenticate(req, &state.token) {
         findings.push("authentication failed".into());
-        return reply;
+        return reply.into();
     }
     let parameter_problem = check_parameters(req).filter(|p| !handler.tolerates(req, p));
     let problem = parameter_problem.map(Err).unwrap_or(Ok(())).and_then(|()| {
@@ -239,14 +251,17 @@ fn serve_valid(
     });
     if let Err(problem) = problem {
         findings.push(problem.message());
-        return handler.invalid_request(req, &problem);
+        return handler.invalid_request(req, &problem).into();
     }
     match handler.serve(req) {
-        Some(reply) => checked(state, req.operation, reply, findings),
+        Some(Served { reply, read }) => Served {
+            reply: checked(state, req.operation, reply, findings),
+            read: read.filter(|_| findings.is_empty()),
+        },
         None => {
             let unserved = format!("the mock does not serve operation `{}`", req.operation.id);
             findings.push(unserved.clone());
-            handler.error(501, &unserved)
+            handler.error(501, &unserved).into()
         }
     }
 }

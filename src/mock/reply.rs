@@ -3,8 +3,8 @@
 
 use std::borrow::Cow;
 
-use axum::body::Body;
-use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::Value;
@@ -108,6 +108,15 @@ impl Reply {
 }
 
 impl ReplyBody {
+    /// The bytes on the wire, without copying the ones it holds.
+    fn into_wire_bytes(self) -> Vec<u8> {
+        match self {
+            ReplyBody::SerializedJson(bytes) => bytes,
+            ReplyBody::Text(text) => text.into_bytes(),
+            other => other.wire_bytes().into_owned(),
+        }
+    }
+
     /// The bytes on the wire.
     fn wire_bytes(&self) -> Cow<'_, [u8]> {
         match self {
@@ -127,18 +136,18 @@ impl ReplyBody {
     }
 }
 
-impl IntoResponse for Reply {
-    fn into_response(self) -> Response {
+impl Reply {
+    /// The reply as it goes on the wire.
+    pub fn into_wire(self) -> Wire {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut response = Response::new(Body::from(self.body_bytes()));
-        *response.status_mut() = status;
-        let headers = response.headers_mut();
+        let mut headers = HeaderMap::new();
         if let Some(ct) = self.content_type() {
             headers.insert("content-type", HeaderValue::from_static(ct));
         }
         if matches!(self.body, ReplyBody::Events(_)) {
             headers.insert("cache-control", HeaderValue::from_static("no-cache"));
         }
+        let body = Bytes::from(self.body.into_wire_bytes());
         for (name, value) in self.headers {
             if let (Ok(name), Ok(value)) =
                 (HeaderName::try_from(name), HeaderValue::try_from(value))
@@ -146,6 +155,36 @@ impl IntoResponse for Reply {
                 headers.append(name, value);
             }
         }
+        Wire {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        self.into_wire().into_response()
+    }
+}
+
+/// A reply as it goes on the wire: cheap to clone, so an answer can be sent again.
+#[derive(Debug, Clone)]
+pub struct Wire {
+    /// The status.
+    pub status: StatusCode,
+    /// Every header the answer carries.
+    pub headers: HeaderMap,
+    /// The body's bytes.
+    pub body: Bytes,
+}
+
+impl IntoResponse for Wire {
+    fn into_response(self) -> Response {
+        let mut response = Response::new(Body::from(self.body));
+        *response.status_mut() = self.status;
+        *response.headers_mut() = self.headers;
         response
     }
 }

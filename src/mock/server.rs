@@ -32,6 +32,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use super::admin::ADMIN_PREFIX;
 use super::journal::JournalEntry;
 use super::request::{MAX_BODY_BYTES, RequestProblem};
+use super::vendors::Served;
 use super::{MockState, Outcome, Seen, answer, app, faults};
 
 /// How long accepting pauses after an error such as "too many open files".
@@ -334,7 +335,8 @@ impl hyper::body::Body for Tracked {
 }
 
 /// The mock's answer to any request outside the admin API: reads the body,
-/// asks the core, logs one line and journals the request.
+/// replays a kept answer or asks the core (keeping its answer to a read),
+/// logs one line and journals the request.
 pub(super) async fn serve_operation(
     State(state): State<Arc<MockState>>,
     request: Request,
@@ -349,16 +351,37 @@ pub(super) async fn serve_operation(
         findings: Vec::new(),
     };
     let body = read_body(body).await;
-    let outcome = answer(
-        &state,
-        &mut seen,
-        &parts.headers,
-        body.as_deref().map_err(Clone::clone),
-    )
-    .await;
-    let status = match &outcome {
-        Outcome::Reply(r) => r.status,
-        Outcome::Drop => 0,
+    // A kept answer stands only for a request without a body (see `replay`).
+    let replayable = body.as_ref().is_ok_and(|b| b.is_empty());
+    let replayed = replayable
+        .then(|| (!state.faults_armed()).then(|| state.replays.find(&parts)))
+        .flatten()
+        .flatten();
+    let (status, response) = if let Some(replayed) = replayed {
+        seen.operation = Some(replayed.operation);
+        (
+            replayed.answer.status.as_u16(),
+            replayed.answer.into_response(),
+        )
+    } else {
+        let outcome = answer(
+            &state,
+            &mut seen,
+            &parts.headers,
+            body.as_deref().map_err(Clone::clone),
+        )
+        .await;
+        match outcome {
+            Outcome::Reply(Served { reply, read }) => {
+                let status = reply.status;
+                let wire = reply.into_wire();
+                if let (Some(read), Some(operation), true) = (read, &seen.operation, replayable) {
+                    state.replays.keep(&parts, operation, read, &wire);
+                }
+                (status, wire.into_response())
+            }
+            Outcome::Drop => (0, faults::dropped_connection()),
+        }
     };
     crate::logging::request(
         &seen.method,
@@ -378,10 +401,7 @@ pub(super) async fn serve_operation(
         findings: seen.findings,
         status,
     });
-    match outcome {
-        Outcome::Reply(reply) => reply.into_response(),
-        Outcome::Drop => faults::dropped_connection(),
-    }
+    response
 }
 
 /// The whole body, up to [`MAX_BODY_BYTES`]; a body that cannot be read

@@ -154,15 +154,18 @@ impl Instance {
 
 /// The operations the Alaya CCI mock serves; each finds the instance by the path's `id`.
 const OPERATIONS: &[(&str, Serve<State>)] = &[
-    ("alaya-cci.listOpenPorts", |s, r| {
-        Ok(list_ports(s, instance_id(r)))
-    }),
-    ("alaya-cci.openPort", |s, r| {
-        Ok(open_port(r, s, instance_id(r)))
-    }),
-    ("alaya-cci.closePort", |s, r| {
-        Ok(close_port(r, s, instance_id(r)))
-    }),
+    (
+        "alaya-cci.listOpenPorts",
+        Serve::Read(|s, r| Ok(list_ports(s, instance_id(r)))),
+    ),
+    (
+        "alaya-cci.openPort",
+        Serve::Write(|s, r| Ok(open_port(r, s, instance_id(r)))),
+    ),
+    (
+        "alaya-cci.closePort",
+        Serve::Write(|s, r| Ok(close_port(r, s, instance_id(r)))),
+    ),
 ];
 
 /// The instance id of the path.

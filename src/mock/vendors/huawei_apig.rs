@@ -121,12 +121,23 @@ impl State {
     }
 
     /// The gateway the request's path names, or the vendor's 404.
+    fn instance(&self, req: &MockRequest<'_>) -> Result<&Instance, Reply> {
+        let index = self.instance_index(req)?;
+        Ok(&self.instances[index])
+    }
+
     fn instance_mut(&mut self, req: &MockRequest<'_>) -> Result<&mut Instance, Reply> {
+        let index = self.instance_index(req)?;
+        Ok(&mut self.instances[index])
+    }
+
+    /// Where the request's instance is, or the 404 when the project or instance is unknown.
+    fn instance_index(&self, req: &MockRequest<'_>) -> Result<usize, Reply> {
         let project_known = req.path_param("project_id") == Some(self.project_id.as_str());
         let instance_id = req.path_param("instance_id");
         self.instances
-            .iter_mut()
-            .find(|i| project_known && Some(i.instance_id.as_str()) == instance_id)
+            .iter()
+            .position(|i| project_known && Some(i.instance_id.as_str()) == instance_id)
             .ok_or_else(|| apig_error(404, "APIC.7302", "Instance not found"))
     }
 }
@@ -258,8 +269,8 @@ fn add_port(state: &mut State, req: &MockRequest<'_>) -> Answer {
     Ok(Reply::json(201, body))
 }
 
-fn list_ports(state: &mut State, req: &MockRequest<'_>) -> Answer {
-    let instance = state.instance_mut(req)?;
+fn list_ports(state: &State, req: &MockRequest<'_>) -> Answer {
+    let instance = state.instance(req)?;
     let protocol = req.query_param("protocol").and_then(Protocol::parse);
     let number = req
         .query_param("ingress_port")
@@ -290,8 +301,8 @@ fn delete_port(state: &mut State, req: &MockRequest<'_>) -> Answer {
     Ok(Reply::empty(204))
 }
 
-fn list_domains(state: &mut State, req: &MockRequest<'_>) -> Answer {
-    let instance = state.instance_mut(req)?;
+fn list_domains(state: &State, req: &MockRequest<'_>) -> Answer {
+    let instance = state.instance(req)?;
     let id = req.path_param("ingress_port_id").unwrap_or_default();
     let port = instance
         .ingress_ports
@@ -324,10 +335,13 @@ fn code_for(status: u16) -> &'static str {
 
 /// The operations the APIG mock serves.
 const OPERATIONS: &[(&str, Serve<State>)] = &[
-    ("huawei-apig.addIngressPort", add_port),
-    ("huawei-apig.listIngressPorts", list_ports),
-    ("huawei-apig.deleteIngressPort", delete_port),
-    ("huawei-apig.listIngressPortDomains", list_domains),
+    ("huawei-apig.addIngressPort", Serve::Write(add_port)),
+    ("huawei-apig.listIngressPorts", Serve::Read(list_ports)),
+    ("huawei-apig.deleteIngressPort", Serve::Write(delete_port)),
+    (
+        "huawei-apig.listIngressPortDomains",
+        Serve::Read(list_domains),
+    ),
 ];
 
 /// The HuaweiApig vendor.

@@ -26,6 +26,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::lock;
+use super::replay::{StateVersion, Versions};
 use super::reply::Reply;
 use super::request::{MockRequest, RequestProblem};
 use super::section::{self, Source};
@@ -36,7 +37,38 @@ use crate::spec::Method;
 pub type Answer = Result<Reply, Reply>;
 
 /// Serves one operation of a vendor against that vendor's state.
-pub type Serve<S> = fn(&mut S, &MockRequest<'_>) -> Answer;
+pub enum Serve<S> {
+    /// A read whose answer depends only on the request and the state (not on
+    /// the clock, nor on chance): the core may replay its answer to the same
+    /// request until the state changes (see the mock's `replay` module).
+    Read(fn(&S, &MockRequest<'_>) -> Answer),
+    /// Anything else: it may change the state, or answer by the clock or by chance.
+    Write(fn(&mut S, &MockRequest<'_>) -> Answer),
+}
+
+impl<S> Clone for Serve<S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S> Copy for Serve<S> {}
+
+impl From<Reply> for Served {
+    /// An answer that is not to be replayed.
+    fn from(reply: Reply) -> Served {
+        Served { reply, read: None }
+    }
+}
+
+/// A handler's answer to a served operation.
+pub struct Served {
+    /// The answer.
+    pub reply: Reply,
+    /// For a [`Serve::Read`]: the version of the state it read, so the
+    /// answer may be replayed while that version is current.
+    pub read: Option<StateVersion>,
+}
 
 /// One vendor's server behaviour: its state, its operations and its ways of
 /// refusing a request.
@@ -112,7 +144,7 @@ pub trait Handler: Send + Sync {
     fn operations(&self) -> Vec<&str>;
     /// Serves a valid, authenticated request under this handler's own lock;
     /// `None` when the vendor does not serve the operation.
-    fn serve(&self, req: &MockRequest<'_>) -> Option<Reply>;
+    fn serve(&self, req: &MockRequest<'_>) -> Option<Served>;
     /// Its state as JSON.
     fn state_json(&self) -> Value;
     /// Back to its fixtures.
@@ -126,6 +158,8 @@ pub struct Bound<V: Vendor> {
     fixtures: V::Fixtures,
     serves: HashMap<String, Serve<V::State>>,
     state: Mutex<V::State>,
+    /// Counts the changes of `state` (every write and reset), under its lock.
+    version: Versions,
 }
 
 impl<V: Vendor> Bound<V> {
@@ -142,6 +176,7 @@ impl<V: Vendor> Bound<V> {
             vendor,
             fixtures,
             serves,
+            version: Versions::default(),
         }
     }
 }
@@ -185,10 +220,20 @@ impl<V: Vendor> Handler for Bound<V> {
         ids
     }
 
-    fn serve(&self, req: &MockRequest<'_>) -> Option<Reply> {
+    fn serve(&self, req: &MockRequest<'_>) -> Option<Served> {
         let serve = self.serves.get(req.operation.id.as_str())?;
         let mut state = lock(&self.state);
-        Some(serve(&mut state, req).unwrap_or_else(|refusal| refusal))
+        Some(match serve {
+            Serve::Read(read) => Served {
+                reply: read(&state, req).unwrap_or_else(|refusal| refusal),
+                read: Some(self.version.current()),
+            },
+            Serve::Write(write) => {
+                let reply = write(&mut state, req).unwrap_or_else(|refusal| refusal);
+                self.version.advance();
+                Served { reply, read: None }
+            }
+        })
     }
 
     fn state_json(&self) -> Value {
@@ -196,7 +241,9 @@ impl<V: Vendor> Handler for Bound<V> {
     }
 
     fn reset(&self) {
-        *lock(&self.state) = self.vendor.state(&self.fixtures);
+        let mut state = lock(&self.state);
+        *state = self.vendor.state(&self.fixtures);
+        self.version.advance();
     }
 }
 

@@ -44,10 +44,10 @@ const PREFIX: &str = "/openapi/v1/";
 
 /// The operations the Rainbond mock serves.
 const OPERATIONS: &[(&str, Serve<State>)] = &[
-    ("rainbond.listPorts", |s, r| ports::list_ports(s, r)),
-    ("rainbond.addPort", ports::add_port),
-    ("rainbond.updatePort", ports::update_port),
-    ("rainbond.deletePort", ports::delete_port),
+    ("rainbond.listPorts", Serve::Read(ports::list_ports)),
+    ("rainbond.addPort", Serve::Write(ports::add_port)),
+    ("rainbond.updatePort", Serve::Write(ports::update_port)),
+    ("rainbond.deletePort", Serve::Write(ports::delete_port)),
 ];
 
 /// The Rainbond vendor.

@@ -166,7 +166,7 @@ impl State {
 const PROTOCOLS: [&str; 2] = ["TCP", "UDP"];
 
 /// The operations the ZStack mock serves.
-const OPERATIONS: &[(&str, Serve<State>)] = &[("zstack.getVipUsedPorts", used_ports)];
+const OPERATIONS: &[(&str, Serve<State>)] = &[("zstack.getVipUsedPorts", Serve::Read(used_ports))];
 
 /// The ZStack vendor.
 #[derive(Clone, Copy)]
@@ -291,7 +291,7 @@ fn joined_ranges(listed: &[Value]) -> Vec<String> {
 }
 
 /// `GetVipUsedPorts`: the used ports of one VIP for one protocol.
-fn used_ports(state: &mut State, req: &MockRequest<'_>) -> Answer {
+fn used_ports(state: &State, req: &MockRequest<'_>) -> Answer {
     if let Some(reply) = repeated_protocol(req) {
         return Err(reply);
     }

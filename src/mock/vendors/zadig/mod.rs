@@ -157,129 +157,175 @@ fn json_error(problem: &RequestProblem) -> String {
 
 /// The operations the Zadig mock serves.
 const OPERATIONS: &[(&str, Serve<State>)] = &[
-    ("zadig.listTestEnvironments", |s, r| {
-        environments::list(s, r, Test)
-    }),
-    ("zadig.listProductionEnvironments", |s, r| {
-        environments::list(s, r, Production)
-    }),
-    ("zadig.createTestEnvironment", |s, r| {
-        environments::create(s, r, Test)
-    }),
-    ("zadig.createProductionEnvironment", |s, r| {
-        environments::create(s, r, Production)
-    }),
-    ("zadig.getTestEnvironment", |s, r| {
-        environments::detail(s, r, Test)
-    }),
-    ("zadig.getProductionEnvironment", |s, r| {
-        environments::detail(s, r, Production)
-    }),
-    ("zadig.updateTestEnvironment", |s, r| {
-        environments::update(s, r, Test)
-    }),
-    ("zadig.updateProductionEnvironment", |s, r| {
-        environments::update(s, r, Production)
-    }),
-    ("zadig.deleteTestEnvironment", |s, r| {
-        environments::delete(s, r, Test)
-    }),
-    ("zadig.deleteProductionEnvironment", |s, r| {
-        environments::delete(s, r, Production)
-    }),
-    ("zadig.getTestEnvironmentService", |s, r| {
-        services::detail(s, r, Test)
-    }),
-    ("zadig.getProductionEnvironmentService", |s, r| {
-        services::detail(s, r, Production)
-    }),
-    ("zadig.addTestEnvironmentServices", |s, r| {
-        services::add(s, r, Test)
-    }),
-    ("zadig.addProductionEnvironmentServices", |s, r| {
-        services::add(s, r, Production)
-    }),
-    ("zadig.deleteTestEnvironmentServices", |s, r| {
-        services::delete(s, r, Test)
-    }),
-    ("zadig.deleteProductionEnvironmentServices", |s, r| {
-        services::delete(s, r, Production)
-    }),
-    ("zadig.updateTestEnvironmentServices", |s, r| {
-        services::update(s, r, Test)
-    }),
-    ("zadig.updateProductionEnvironmentServices", |s, r| {
-        services::update(s, r, Production)
-    }),
-    ("zadig.getTestEnvironmentVariables", |s, r| {
-        variables::get(s, r, Test)
-    }),
-    ("zadig.getProductionEnvironmentVariables", |s, r| {
-        variables::get(s, r, Production)
-    }),
-    ("zadig.updateTestEnvironmentVariables", |s, r| {
-        variables::update(s, r, Test)
-    }),
-    ("zadig.updateProductionEnvironmentVariables", |s, r| {
-        variables::update(s, r, Production)
-    }),
-    ("zadig.createTestEnvironmentConfig", |s, r| {
-        configs::create(s, r, Test)
-    }),
-    ("zadig.createProductionEnvironmentConfig", |s, r| {
-        configs::create(s, r, Production)
-    }),
-    ("zadig.listTestEnvironmentConfigs", |s, r| {
-        configs::list(s, r, Test)
-    }),
-    ("zadig.listProductionEnvironmentConfigs", |s, r| {
-        configs::list(s, r, Production)
-    }),
-    ("zadig.getTestEnvironmentConfig", |s, r| {
-        configs::detail(s, r, Test)
-    }),
-    ("zadig.getProductionEnvironmentConfig", |s, r| {
-        configs::detail(s, r, Production)
-    }),
-    ("zadig.deleteTestEnvironmentConfig", |s, r| {
-        configs::delete(s, r, Test)
-    }),
-    ("zadig.deleteProductionEnvironmentConfig", |s, r| {
-        configs::delete(s, r, Production)
-    }),
-    ("zadig.updateEnvironmentConfig", |s, r| {
-        configs::update(s, r)
-    }),
-    ("zadig.scaleWorkload", |s, r| workloads::scale(s, r)),
-    ("zadig.restartTestEnvironmentService", |s, r| {
-        workloads::restart(s, r, Test)
-    }),
-    ("zadig.restartProductionEnvironmentService", |s, r| {
-        workloads::restart(s, r, Production)
-    }),
-    ("zadig.updateDeploymentImage", |s, r| {
-        workloads::update_image(s, r, WorkloadKind::Deployment)
-    }),
-    ("zadig.updateStatefulSetImage", |s, r| {
-        workloads::update_image(s, r, WorkloadKind::StatefulSet)
-    }),
-    ("zadig.updateCronJobImage", |s, r| {
-        workloads::update_image(s, r, WorkloadKind::CronJob)
-    }),
-    ("zadig.listKubeEvents", |s, r| workloads::events(s, r)),
-    ("zadig.checkWorkloadK8sServices", |s, r| {
-        share::check_k8s_services(s, r)
-    }),
-    ("zadig.enableShareEnvironment", |s, r| {
-        share::set_enabled(s, r, true)
-    }),
-    ("zadig.disableShareEnvironment", |s, r| {
-        share::set_enabled(s, r, false)
-    }),
-    ("zadig.checkShareEnvironmentReady", |s, r| {
-        share::ready(s, r)
-    }),
-    ("zadig.getPortalService", |s, r| share::portal(s, r)),
-    ("zadig.setPortalService", |s, r| share::set_portal(s, r)),
-    (LOGS_OPERATION, |s, r| Ok(logs::stream(s, r))),
+    (
+        "zadig.listTestEnvironments",
+        Serve::Read(|s, r| environments::list(s, r, Test)),
+    ),
+    (
+        "zadig.listProductionEnvironments",
+        Serve::Read(|s, r| environments::list(s, r, Production)),
+    ),
+    (
+        "zadig.createTestEnvironment",
+        Serve::Write(|s, r| environments::create(s, r, Test)),
+    ),
+    (
+        "zadig.createProductionEnvironment",
+        Serve::Write(|s, r| environments::create(s, r, Production)),
+    ),
+    (
+        "zadig.getTestEnvironment",
+        Serve::Read(|s, r| environments::detail(s, r, Test)),
+    ),
+    (
+        "zadig.getProductionEnvironment",
+        Serve::Read(|s, r| environments::detail(s, r, Production)),
+    ),
+    (
+        "zadig.updateTestEnvironment",
+        Serve::Write(|s, r| environments::update(s, r, Test)),
+    ),
+    (
+        "zadig.updateProductionEnvironment",
+        Serve::Write(|s, r| environments::update(s, r, Production)),
+    ),
+    (
+        "zadig.deleteTestEnvironment",
+        Serve::Write(|s, r| environments::delete(s, r, Test)),
+    ),
+    (
+        "zadig.deleteProductionEnvironment",
+        Serve::Write(|s, r| environments::delete(s, r, Production)),
+    ),
+    (
+        "zadig.getTestEnvironmentService",
+        Serve::Write(|s, r| services::detail(s, r, Test)),
+    ),
+    (
+        "zadig.getProductionEnvironmentService",
+        Serve::Write(|s, r| services::detail(s, r, Production)),
+    ),
+    (
+        "zadig.addTestEnvironmentServices",
+        Serve::Write(|s, r| services::add(s, r, Test)),
+    ),
+    (
+        "zadig.addProductionEnvironmentServices",
+        Serve::Write(|s, r| services::add(s, r, Production)),
+    ),
+    (
+        "zadig.deleteTestEnvironmentServices",
+        Serve::Write(|s, r| services::delete(s, r, Test)),
+    ),
+    (
+        "zadig.deleteProductionEnvironmentServices",
+        Serve::Write(|s, r| services::delete(s, r, Production)),
+    ),
+    (
+        "zadig.updateTestEnvironmentServices",
+        Serve::Write(|s, r| services::update(s, r, Test)),
+    ),
+    (
+        "zadig.updateProductionEnvironmentServices",
+        Serve::Write(|s, r| services::update(s, r, Production)),
+    ),
+    (
+        "zadig.getTestEnvironmentVariables",
+        Serve::Read(|s, r| variables::get(s, r, Test)),
+    ),
+    (
+        "zadig.getProductionEnvironmentVariables",
+        Serve::Read(|s, r| variables::get(s, r, Production)),
+    ),
+    (
+        "zadig.updateTestEnvironmentVariables",
+        Serve::Write(|s, r| variables::update(s, r, Test)),
+    ),
+    (
+        "zadig.updateProductionEnvironmentVariables",
+        Serve::Write(|s, r| variables::update(s, r, Production)),
+    ),
+    (
+        "zadig.createTestEnvironmentConfig",
+        Serve::Write(|s, r| configs::create(s, r, Test)),
+    ),
+    (
+        "zadig.createProductionEnvironmentConfig",
+        Serve::Write(|s, r| configs::create(s, r, Production)),
+    ),
+    (
+        "zadig.listTestEnvironmentConfigs",
+        Serve::Read(|s, r| configs::list(s, r, Test)),
+    ),
+    (
+        "zadig.listProductionEnvironmentConfigs",
+        Serve::Read(|s, r| configs::list(s, r, Production)),
+    ),
+    (
+        "zadig.getTestEnvironmentConfig",
+        Serve::Read(|s, r| configs::detail(s, r, Test)),
+    ),
+    (
+        "zadig.getProductionEnvironmentConfig",
+        Serve::Read(|s, r| configs::detail(s, r, Production)),
+    ),
+    (
+        "zadig.deleteTestEnvironmentConfig",
+        Serve::Write(|s, r| configs::delete(s, r, Test)),
+    ),
+    (
+        "zadig.deleteProductionEnvironmentConfig",
+        Serve::Write(|s, r| configs::delete(s, r, Production)),
+    ),
+    (
+        "zadig.updateEnvironmentConfig",
+        Serve::Write(configs::update),
+    ),
+    ("zadig.scaleWorkload", Serve::Write(workloads::scale)),
+    (
+        "zadig.restartTestEnvironmentService",
+        Serve::Write(|s, r| workloads::restart(s, r, Test)),
+    ),
+    (
+        "zadig.restartProductionEnvironmentService",
+        Serve::Write(|s, r| workloads::restart(s, r, Production)),
+    ),
+    (
+        "zadig.updateDeploymentImage",
+        Serve::Write(|s, r| workloads::update_image(s, r, WorkloadKind::Deployment)),
+    ),
+    (
+        "zadig.updateStatefulSetImage",
+        Serve::Write(|s, r| workloads::update_image(s, r, WorkloadKind::StatefulSet)),
+    ),
+    (
+        "zadig.updateCronJobImage",
+        Serve::Write(|s, r| workloads::update_image(s, r, WorkloadKind::CronJob)),
+    ),
+    (
+        "zadig.listKubeEvents",
+        Serve::Write(|s, r| workloads::events(s, r)),
+    ),
+    (
+        "zadig.checkWorkloadK8sServices",
+        Serve::Write(|s, r| share::check_k8s_services(s, r)),
+    ),
+    (
+        "zadig.enableShareEnvironment",
+        Serve::Write(|s, r| share::set_enabled(s, r, true)),
+    ),
+    (
+        "zadig.disableShareEnvironment",
+        Serve::Write(|s, r| share::set_enabled(s, r, false)),
+    ),
+    (
+        "zadig.checkShareEnvironmentReady",
+        Serve::Write(|s, r| share::ready(s, r)),
+    ),
+    (
+        "zadig.getPortalService",
+        Serve::Write(|s, r| share::portal(s, r)),
+    ),
+    ("zadig.setPortalService", Serve::Write(share::set_portal)),
+    (LOGS_OPERATION, Serve::Write(|s, r| Ok(logs::stream(s, r)))),
 ];
