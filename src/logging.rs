@@ -58,14 +58,37 @@ pub fn request(method: &str, path: &str, operation: Option<&str>, status: u16, m
     if !tracing::enabled!(target: "vouch::request", tracing::Level::INFO) {
         return;
     }
+    let line = request_line(method, path, operation, status, micros);
+    let _ = (&**sink).write(line.as_bytes());
+}
+
+/// The line [`request`] writes.
+fn request_line(
+    method: &str,
+    path: &str,
+    operation: Option<&str>,
+    status: u16,
+    micros: u64,
+) -> String {
     let mut line = String::with_capacity(160);
     push_timestamp(&mut line);
-    let operation = operation.unwrap_or("-");
-    let _ = writeln!(
-        line,
-        "  INFO vouch::request: method={method} path={path} operation={operation} status={status} micros={micros}"
-    );
-    let _ = (&**sink).write(line.as_bytes());
+    let mut number = itoa::Buffer::new();
+    for part in [
+        "  INFO vouch::request: method=",
+        method,
+        " path=",
+        path,
+        " operation=",
+        operation.unwrap_or("-"),
+        " status=",
+        number.format(status),
+    ] {
+        line.push_str(part);
+    }
+    line.push_str(" micros=");
+    line.push_str(number.format(micros));
+    line.push('\n');
+    line
 }
 
 /// Appends the time as tracing's own lines show it (RFC 3339 in UTC, with
@@ -89,7 +112,15 @@ fn push_timestamp(line: &mut String) {
         }
         line.push_str(text);
     });
-    let _ = write!(line, ".{:06}Z", now.subsec_micros());
+    let mut digits = itoa::Buffer::new();
+    let fraction = digits.format(now.subsec_micros());
+    line.push('.');
+    line.extend(std::iter::repeat_n(
+        '0',
+        6usize.saturating_sub(fraction.len()),
+    ));
+    line.push_str(fraction);
+    line.push('Z');
 }
 
 /// Keeps the log flushing; writes out the rest when dropped.
@@ -177,6 +208,25 @@ impl Write for &Shared {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_request_line_names_method_path_operation_status_and_micros() {
+        let line = request_line("GET", "/ports", Some("rainbond.listPorts"), 200, 1042);
+        let (stamp, rest) = line.split_at("2026-11-30T11:23:28.123456Z".len());
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(stamp).is_ok(),
+            "{line}"
+        );
+        assert_eq!(
+            rest,
+            "  INFO vouch::request: method=GET path=/ports operation=rainbond.listPorts status=200 micros=1042\n"
+        );
+        let dropped = request_line("FOO", "/x", None, 0, 7);
+        assert!(
+            dropped.ends_with("method=FOO path=/x operation=- status=0 micros=7\n"),
+            "{dropped}"
+        );
+    }
 
     #[test]
     fn a_request_line_carries_the_time_now_in_rfc3339_with_microseconds() {
