@@ -39,6 +39,8 @@ enum Fault {
     NoAuth,
     /// A created pet cannot be read.
     NoReadBack,
+    /// A body that is not JSON gets an undeclared 500.
+    Malformed500,
 }
 
 #[derive(Clone)]
@@ -119,6 +121,9 @@ async fn create(State(s): State<Pets>, headers: HeaderMap, body: Bytes) -> Respo
     }
     let body: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
+        Err(_) if s.fault == Fault::Malformed500 => {
+            return error(StatusCode::INTERNAL_SERVER_ERROR, "unexpected end of input");
+        }
         Err(_) => return error(StatusCode::BAD_REQUEST, "malformed JSON"),
     };
     if !body.is_object() || s.invalid(&body).is_some() {
@@ -262,6 +267,10 @@ fn without_allow_destructive_nothing_that_changes_state_is_sent() {
 )]
 #[case::missing_auth_check(Fault::NoAuth, "FAIL pets.listPets [auth] no credential")]
 #[case::create_not_read_back(Fault::NoReadBack, "FAIL pets.createPet [state]")]
+#[case::undeclared_500_on_malformed_json(
+    Fault::Malformed500,
+    "FAIL pets.createPet [rejected] malformed JSON"
+)]
 fn a_fault_fails_naming_operation_and_check_and_its_saved_scenario_reproduces_it(
     #[case] fault: Fault,
     #[case] line: &str,
