@@ -21,6 +21,9 @@ pub struct Exchange {
     pub request_headers: Vec<(String, String)>,
     /// JSON request body, if the step sent one.
     pub request_body: Option<Value>,
+    /// The request body as sent, when the step sent text as written (`raw_body`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_raw_body: Option<String>,
     /// HTTP status of the answer.
     pub status: u16,
     /// The answer's `Content-Type` header, if any.
@@ -68,6 +71,9 @@ impl Exchange {
         }
         if let Some(body) = &mut self.request_body {
             redactor.value(body);
+        }
+        if let Some(text) = &mut self.request_raw_body {
+            redactor.string(text);
         }
         redactor.string(&mut self.body);
     }

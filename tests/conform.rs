@@ -1,174 +1,31 @@
 //! `vouch conform` end to end: against the built-in mock it passes; against
-//! a small pets service (tests/conform/pets.yaml, served here on loopback)
-//! with one injected fault at a time it exits 1 naming the operation and
+//! a small pets service (tests/conform/pets.yaml, tests/support/pets_fake.rs
+//! served on loopback) with one injected fault at a time it exits 1 naming the operation and
 //! the check, and each saved failure fails again under `vouch run` on the
 //! faulty service and passes on a healthy one.
 
 #[path = "support/fake_server.rs"]
 mod fake_server;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path as UrlPath, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+#[path = "support/pets_fake.rs"]
+mod pets_fake;
+
 use rstest::rstest;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use fake_server::FakeServer;
+use pets_fake::{Fault, TOKEN};
 
-const TOKEN: &str = "pets-test-token";
 const SPEC: &str = "tests/conform/pets.yaml";
 
-/// What the pets service gets wrong.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Fault {
-    None,
-    /// A pet's `age` is read back as a string.
-    WrongType,
-    /// An `age` above 30 is accepted.
-    OutOfRange,
-    /// No credential is checked.
-    NoAuth,
-    /// A created pet cannot be read.
-    NoReadBack,
-}
-
-#[derive(Clone)]
-struct Pets {
-    fault: Fault,
-    pets: Arc<Mutex<BTreeMap<String, Value>>>,
-    next: Arc<AtomicU64>,
-    posts: Arc<AtomicU64>,
-}
-
-fn error(status: StatusCode, text: &str) -> Response {
-    (status, axum::Json(json!({ "error": text }))).into_response()
-}
-
-impl Pets {
-    fn refused(&self, headers: &HeaderMap) -> Option<Response> {
-        let given = headers.get("x-api-key").and_then(|v| v.to_str().ok());
-        (self.fault != Fault::NoAuth && given != Some(TOKEN))
-            .then(|| error(StatusCode::UNAUTHORIZED, "unauthorized"))
-    }
-
-    fn shown(&self, pet: &Value) -> Value {
-        let mut pet = pet.clone();
-        if self.fault == Fault::WrongType {
-            pet["age"] = json!(pet["age"].to_string());
-        }
-        pet
-    }
-
-    /// Why `body` is not a new pet, if it is not.
-    fn invalid(&self, body: &Value) -> Option<&'static str> {
-        let map = body.as_object()?;
-        let max_age = if self.fault == Fault::OutOfRange {
-            i64::MAX
-        } else {
-            30
-        };
-        let name_ok = map
-            .get("name")
-            .and_then(Value::as_str)
-            .is_some_and(|n| (1..=20).contains(&n.chars().count()));
-        let age_ok = map
-            .get("age")
-            .and_then(Value::as_i64)
-            .is_some_and(|a| (0..=max_age).contains(&a));
-        let kind_ok = map.get("kind").is_none_or(|k| k == "cat" || k == "dog");
-        let known = map
-            .keys()
-            .all(|k| ["name", "age", "kind"].contains(&k.as_str()));
-        (!(map.contains_key("name")
-            && map.contains_key("age")
-            && name_ok
-            && age_ok
-            && kind_ok
-            && known))
-            .then_some("invalid pet")
-    }
-}
-
-async fn list(State(s): State<Pets>, headers: HeaderMap) -> Response {
-    if let Some(r) = s.refused(&headers) {
-        return r;
-    }
-    let pets: Vec<Value> = s
-        .pets
-        .lock()
-        .unwrap()
-        .values()
-        .map(|p| s.shown(p))
-        .collect();
-    axum::Json(pets).into_response()
-}
-
-async fn create(State(s): State<Pets>, headers: HeaderMap, body: Bytes) -> Response {
-    s.posts.fetch_add(1, Ordering::SeqCst);
-    if let Some(r) = s.refused(&headers) {
-        return r;
-    }
-    let body: Value = match serde_json::from_slice(&body) {
-        Ok(v) => v,
-        Err(_) => return error(StatusCode::BAD_REQUEST, "malformed JSON"),
-    };
-    if !body.is_object() || s.invalid(&body).is_some() {
-        return error(StatusCode::BAD_REQUEST, "invalid pet");
-    }
-    let id = format!("p{}", s.next.fetch_add(1, Ordering::SeqCst) + 1);
-    let mut pet = body;
-    pet["id"] = json!(id);
-    s.pets.lock().unwrap().insert(id, pet.clone());
-    (StatusCode::CREATED, axum::Json(s.shown(&pet))).into_response()
-}
-
-async fn read(State(s): State<Pets>, headers: HeaderMap, UrlPath(id): UrlPath<String>) -> Response {
-    if let Some(r) = s.refused(&headers) {
-        return r;
-    }
-    let pet = s.pets.lock().unwrap().get(&id).cloned();
-    match pet.filter(|_| s.fault != Fault::NoReadBack) {
-        Some(pet) => axum::Json(s.shown(&pet)).into_response(),
-        None => error(StatusCode::NOT_FOUND, "no such pet"),
-    }
-}
-
-async fn remove(
-    State(s): State<Pets>,
-    headers: HeaderMap,
-    UrlPath(id): UrlPath<String>,
-) -> Response {
-    if let Some(r) = s.refused(&headers) {
-        return r;
-    }
-    match s.pets.lock().unwrap().remove(&id) {
-        Some(_) => StatusCode::NO_CONTENT.into_response(),
-        None => error(StatusCode::NOT_FOUND, "no such pet"),
-    }
-}
-
-/// The pets service with `fault`, and its count of POSTs.
+/// The pets service with `fault` on a loopback port, and its count of POSTs.
 fn pets(fault: Fault) -> (FakeServer, Arc<AtomicU64>) {
-    let state = Pets {
-        fault,
-        pets: Arc::default(),
-        next: Arc::default(),
-        posts: Arc::default(),
-    };
-    let posts = state.posts.clone();
-    let app = Router::new()
-        .route("/pets", get(list).post(create))
-        .route("/pets/{id}", get(read).delete(remove))
-        .with_state(state);
+    let (app, posts) = pets_fake::app(fault, TOKEN);
     (FakeServer::start(app), posts)
 }
 
@@ -255,17 +112,22 @@ fn without_allow_destructive_nothing_that_changes_state_is_sent() {
 }
 
 #[rstest]
-#[case::wrong_type_in_a_response(Fault::WrongType, "FAIL pets.createPet [schema]")]
+#[case::wrong_type_in_a_response("wrong-type", "FAIL pets.createPet [schema]")]
 #[case::out_of_range_value_accepted(
-    Fault::OutOfRange,
+    "out-of-range",
     "FAIL pets.createPet [rejected] above the maximum at /age"
 )]
-#[case::missing_auth_check(Fault::NoAuth, "FAIL pets.listPets [auth] no credential")]
-#[case::create_not_read_back(Fault::NoReadBack, "FAIL pets.createPet [state]")]
+#[case::missing_auth_check("no-auth", "FAIL pets.listPets [auth] no credential")]
+#[case::create_not_read_back("no-read-back", "FAIL pets.createPet [state]")]
+#[case::undeclared_500_on_malformed_json(
+    "malformed-500",
+    "FAIL pets.createPet [rejected] malformed JSON"
+)]
 fn a_fault_fails_naming_operation_and_check_and_its_saved_scenario_reproduces_it(
-    #[case] fault: Fault,
+    #[case] name: &str,
     #[case] line: &str,
 ) {
+    let fault = Fault::named(name).expect("a fault of the pets fake");
     let (faulty, _) = pets(fault);
     let dir = scratch(&format!("{fault:?}"));
     let dir_text = dir.to_string_lossy().into_owned();

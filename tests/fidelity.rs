@@ -285,6 +285,7 @@ fn a_declared_header_that_differs_is_named() {
         url: "http://127.0.0.1/things".into(),
         request_headers: Vec::new(),
         request_body: None,
+        request_raw_body: None,
         status: 200,
         content_type: Some("application/json".into()),
         response_headers: headers

@@ -218,7 +218,9 @@ async fn a_recording_is_a_scenario_with_operations_captures_and_no_credentials()
     // The token quoted in a body became a variable; the unknown path is flagged.
     assert_eq!(
         parsed.steps[8].body,
-        Some(json!({"note": "key {{secret}}"}))
+        Some(vouch::scenario::Body::Json(
+            json!({"note": "key {{secret}}"})
+        ))
     );
     assert!(parsed.variables.contains_key("secret"));
     assert!(

@@ -68,6 +68,8 @@ pub struct CaseStep {
     pub auth: bool,
     /// The JSON body.
     pub body: Option<Value>,
+    /// Text sent in place of a JSON body (malformed JSON); never with `body`.
+    pub raw_body: Option<String>,
     /// The expected statuses (`200`, `"2XX"`).
     pub expect: Vec<Value>,
     /// A variable captured from the answer: name and JSON pointer.
@@ -94,6 +96,7 @@ impl CaseStep {
             query: Map::new(),
             auth: true,
             body: None,
+            raw_body: None,
             expect: Vec::new(),
             capture: None,
         }
@@ -171,6 +174,9 @@ impl CaseStep {
         }
         if let Some(body) = &self.body {
             let _ = writeln!(out, "    body: {}", json(body));
+        }
+        if let Some(text) = &self.raw_body {
+            let _ = writeln!(out, "    raw_body: {}", json(&Value::String(text.clone())));
         }
         let status = match self.expect.as_slice() {
             [one] => json(one),

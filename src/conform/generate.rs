@@ -1,6 +1,6 @@
 //! Cases per operation, from its spec alone: positive (the example, the
 //! required fields only, every field, boundary values), negative (one
-//! constraint broken at a time), auth (no credential, a wrong one), a method
+//! constraint broken at a time, and a body that is not JSON), auth (no credential, a wrong one), a method
 //! the path does not declare, and the create-read-update-delete sequence of
 //! a collection. Every body and parameter value is checked against the
 //! spec's compiled schema before it becomes a case: a positive value must
@@ -39,6 +39,7 @@ impl Context<'_> {
             steps: vec![base.clone()],
         }];
         out.extend(self.body_cases(op, &base));
+        out.extend(self.malformed_case(op, &base));
         out.extend(self.query_cases(op, &base));
         out.extend(self.auth_cases(op, &base));
         out.extend(self.method_case(op, &base));
@@ -145,6 +146,32 @@ impl Context<'_> {
             });
         }
         out
+    }
+
+    /// For a JSON body: the example's text cut in half, which is not JSON
+    /// (`{"name":"Rex","ag`), sent as `application/json`. It must be
+    /// refused like any other broken constraint, never with a 5xx unless
+    /// the operation's [`MALFORMED`] gives that status with its source.
+    fn malformed_case(&self, op: &Operation, base: &CaseStep) -> Option<Case> {
+        let body = base.body.as_ref()?;
+        let text = serde_json::to_string(body).ok()?;
+        let half: String = text.chars().take(text.chars().count() / 2).collect();
+        let broken = serde_json::from_str::<Value>(&half).is_err() && !half.trim().is_empty();
+        let mut step = base.clone();
+        step.name = "malformed JSON".into();
+        step.body = None;
+        step.raw_body = Some(if broken { half } else { "{".into() });
+        let verified = op.extension(MALFORMED).and_then(|m| m.get("status"));
+        step.expect = match verified.filter(|s| s.is_u64()) {
+            Some(status) => vec![status.clone()],
+            None => self.expected(op, Kind::Negative),
+        };
+        Some(Case {
+            operation: op.id.clone(),
+            kind: Kind::Negative,
+            title: step.name.clone(),
+            steps: vec![step],
+        })
     }
 
     /// Each property of `schema` (at `pointer` in `body`), its edges and
@@ -498,6 +525,11 @@ fn positive(op: &Operation) -> Vec<Value> {
 /// The operation extension saying the vendor takes parameters that break
 /// their schema (verified, with its source): no negative parameter cases.
 const LENIENT: &str = "x-vouch-lenient-parameters";
+
+/// The operation extension giving the verified status of a body that does
+/// not parse where it is not a 4xx (`{status: 500, source: ...}`): the
+/// malformed JSON case expects it.
+const MALFORMED: &str = "x-vouch-malformed-json";
 
 /// The pointer of the first property called `name` in `schema`, breadth first.
 fn find_property(

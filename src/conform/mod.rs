@@ -318,6 +318,36 @@ mod tests {
     }
 
     #[test]
+    fn every_operation_with_a_json_body_gets_a_body_that_is_not_json() {
+        let catalog = Catalog::builtin().expect("built-in specs");
+        let options = ConformOptions {
+            seed: 0,
+            max_cases: 1000,
+            vars: mock_vars(),
+        };
+        let planned = plan(&catalog, &options).expect("generated scenarios parse");
+        let mut with_body = 0;
+        let examples = planned.iter().filter(|p| p.case.title == "the example");
+        for first in examples.filter(|p| p.case.steps[0].body.is_some()) {
+            let op = &first.case.operation;
+            let malformed = planned
+                .iter()
+                .find(|p| p.case.operation == *op && p.case.title == "malformed JSON");
+            let step = malformed.map(|p| &p.scenario.steps[0]);
+            let Some(Some(crate::scenario::Body::Raw(text))) = step.map(|s| &s.body) else {
+                panic!("{op}: no malformed JSON case");
+            };
+            assert!(
+                serde_json::from_str::<serde_json::Value>(text).is_err(),
+                "{op}: {text}"
+            );
+            assert_eq!(malformed.map(|p| p.case.kind), Some(Kind::Negative));
+            with_body += 1;
+        }
+        assert!(with_body > 5, "{with_body} operations with a JSON body");
+    }
+
+    #[test]
     fn every_kind_of_case_is_generated_for_the_built_in_specs() {
         let catalog = Catalog::builtin().expect("built-in specs");
         let options = ConformOptions {

@@ -128,6 +128,7 @@ mod tests {
             url: "http://127.0.0.1/x".into(),
             request_headers: Vec::new(),
             request_body: None,
+            request_raw_body: None,
             status,
             content_type: Some(content_type.into()),
             response_headers: Vec::new(),

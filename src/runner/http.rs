@@ -22,8 +22,8 @@ use serde_json::Value;
 
 use super::{Exchange, render_str};
 use crate::live::{MaxBody, ReadError, read_body};
-use crate::scenario::Step;
 use crate::scenario::template::{Vars, render};
+use crate::scenario::{Body, Step};
 use crate::spec::security::{Carried, decode_basic};
 use crate::spec::{Catalog, Credential, Method, ParameterLocation, Routed, Security};
 
@@ -43,7 +43,7 @@ pub struct Built<'c> {
     pub path: String,
     pub query: Vec<(String, String)>,
     pub headers: Vec<(String, String)>,
-    pub body: Option<Value>,
+    pub body: Option<Body>,
 }
 
 fn text_of(value: &Value) -> String {
@@ -72,12 +72,10 @@ pub fn build<'c>(catalog: &'c Catalog, step: &Step, vars: &Vars) -> Result<Built
     let params = render(&Value::Object(step.params.clone()), vars).map_err(unset)?;
     let extra_query = render(&Value::Object(step.query.clone()), vars).map_err(unset)?;
     let extra_headers = render(&Value::Object(step.headers.clone()), vars).map_err(unset)?;
-    let body = step
-        .body
-        .as_ref()
-        .map(|b| render(b, vars))
-        .transpose()
-        .map_err(unset)?;
+    let body = match &step.body {
+        Some(Body::Json(b)) => Some(Body::Json(render(b, vars).map_err(unset)?)),
+        other => other.clone(),
+    };
     let mut query = Vec::new();
     let mut headers = Vec::new();
     let (operation, method, path) = match (&step.operation, &step.method, &step.path) {
@@ -222,7 +220,7 @@ pub enum Failure {
 struct Hop<'b> {
     method: reqwest::Method,
     url: reqwest::Url,
-    body: Option<&'b Value>,
+    body: Option<&'b Body>,
 }
 
 /// Sends `request` to `base`, adding what `credential` carries (headers,
@@ -275,7 +273,14 @@ pub async fn send(
         method: request.method.to_string(),
         url,
         request_headers: hop_headers(&request.headers, credential, true),
-        request_body: request.body.clone(),
+        request_body: match &request.body {
+            Some(Body::Json(v)) => Some(v.clone()),
+            _ => None,
+        },
+        request_raw_body: match &request.body {
+            Some(Body::Raw(text)) => Some(text.clone()),
+            _ => None,
+        },
         status,
         content_type,
         response_headers,
@@ -404,10 +409,19 @@ async fn send_hop(
         for (k, v) in headers {
             builder = builder.header(k, v);
         }
-        if let Some(body) = hop.body {
-            builder = builder
-                .header("content-type", "application/json")
-                .body(serde_json::to_vec(body).unwrap_or_default());
+        let typed = headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
+        let bytes = match hop.body {
+            Some(Body::Json(v)) => Some(serde_json::to_vec(v).unwrap_or_default()),
+            Some(Body::Raw(text)) => Some(text.clone().into_bytes()),
+            None => None,
+        };
+        if let Some(bytes) = bytes {
+            if !typed {
+                builder = builder.header("content-type", "application/json");
+            }
+            builder = builder.body(bytes);
         }
         match builder.send().await {
             Err(e) if e.is_connect() && attempt < retries => {

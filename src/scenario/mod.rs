@@ -97,8 +97,8 @@ pub struct Step {
     pub headers: Map<String, Value>,
     /// Send the target's credential (default); `false` to send none.
     pub auth: bool,
-    /// A JSON body.
-    pub body: Option<Value>,
+    /// The request body: JSON (`body`) or text sent verbatim (`raw_body`).
+    pub body: Option<Body>,
     /// What the response must be, beyond the spec's own checks.
     pub expect: Expect,
     /// Variables to set from the response, in file order.
@@ -124,6 +124,17 @@ impl Step {
             _ => format!("step {}", index + 1),
         }
     }
+}
+
+/// A step's request body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    /// `body:` a JSON value (templated), sent as `application/json`.
+    Json(Value),
+    /// `raw_body:` text sent as it is written (not templated), as
+    /// `application/json` unless the step's `headers` name another content
+    /// type: a body that is not JSON, to see the target refuse it.
+    Raw(String),
 }
 
 /// Where something stands in a scenario file: `scenarios/x.yaml:23:9`.

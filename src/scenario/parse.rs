@@ -15,8 +15,8 @@ use regex::Regex;
 use super::declare::{DECLARATIONS_FILE, Declarations};
 use super::template::placeholders;
 use super::{
-    BodyAssertion, Capture, Expect, HeaderExpectation, HeaderWant, Location, Pattern, Scenario,
-    Selector, SnapshotOption, StatusExpectation, Step,
+    Body, BodyAssertion, Capture, Expect, HeaderExpectation, HeaderWant, Location, Pattern,
+    Scenario, Selector, SnapshotOption, StatusExpectation, Step,
 };
 use crate::spec::document::{Document, child_pointer, escape_token, excerpt};
 use crate::spec::{Catalog, Method, ParameterLocation};
@@ -114,6 +114,8 @@ struct RawStep {
     auth: bool,
     #[serde(default)]
     body: Option<Value>,
+    #[serde(default)]
+    raw_body: Option<String>,
     #[serde(default)]
     expect: RawExpect,
     #[serde(default)]
@@ -405,10 +407,15 @@ pub fn parse_declared(
 }
 
 /// The variables a scenario's steps and teardown use, in first-use order:
-/// every placeholder outside `variables`, less `run_id` and the names the
-/// scenario captures.
+/// every placeholder outside `variables` and `raw_body` (sent as written),
+/// less `run_id` and the names the scenario captures.
 fn used_variables(doc: &Value) -> Vec<String> {
-    let steps = ["steps", "teardown"].map(|k| doc.get(k).cloned().unwrap_or(Value::Null));
+    let mut steps = ["steps", "teardown"].map(|k| doc.get(k).cloned().unwrap_or(Value::Null));
+    for step in steps.iter_mut().filter_map(Value::as_array_mut).flatten() {
+        if let Some(map) = step.as_object_mut() {
+            map.remove("raw_body");
+        }
+    }
     let captured: BTreeSet<String> = steps
         .iter()
         .filter_map(Value::as_array)
@@ -559,7 +566,7 @@ fn check_step(
         query: raw.query,
         headers: raw.headers,
         auth: raw.auth,
-        body: raw.body,
+        body: raw.body.map(Body::Json).or(raw.raw_body.map(Body::Raw)),
         expect: Expect {
             status,
             body,
@@ -636,6 +643,16 @@ fn check_request(
             None,
             "a step needs either `operation` or both `method` and `path`".into(),
         )),
+    }
+    if step.body.is_some() && step.raw_body.is_some() {
+        errors.push(
+            locator.error(
+                &at("raw_body"),
+                None,
+                "a step sends `body` (JSON) or `raw_body` (text as written), not both: remove one"
+                    .into(),
+            ),
+        );
     }
     for field in ["path", "params", "query", "headers", "body"] {
         let value = match field {
@@ -1012,6 +1029,11 @@ mod tests {
         "needs a JSON pointer or JSONPath string"
     )]
     #[case::redact_selector("    snapshot: {redact: [\"a.b\"]}\n", 5, "neither a JSON pointer")]
+    #[case::body_and_raw_body(
+        "    body: {port: 80}\n    raw_body: '{\"port\": '\n",
+        6,
+        "`body` (JSON) or `raw_body`"
+    )]
     fn text_that_cannot_be_parsed_is_refused_with_its_line(
         #[case] rest: &str,
         #[case] line: u64,
@@ -1021,6 +1043,16 @@ mod tests {
         assert_eq!(errors.len(), 1, "{errors:#?}");
         assert_eq!(errors[0].line, line, "{}", errors[0]);
         assert!(errors[0].message.contains(message), "{}", errors[0]);
+    }
+
+    #[test]
+    fn a_raw_body_is_kept_as_written() {
+        let scenario = parse("    raw_body: '{\"port\": {{x}}'\n").expect("valid");
+        assert_eq!(
+            scenario.steps[0].body,
+            Some(crate::scenario::Body::Raw("{\"port\": {{x}}".into()))
+        );
+        assert!(scenario.uses.is_empty(), "{:?}", scenario.uses);
     }
 
     #[test]
