@@ -7,7 +7,8 @@
 //! handler advances its version. Only answers that left no finding are
 //! remembered, and none is replayed while a fault is armed (the server
 //! checks both). At most [`MAX_ANSWERS`] answers of up to [`MAX_BODY`] bytes
-//! each are kept, so a client sending ever new URIs cannot grow the memory.
+//! each are kept (when full, all are forgotten), so a client sending ever new
+//! URIs cannot grow the memory.
 //!
 //! [`Serve::Read`]: super::vendors::Serve::Read
 
@@ -108,10 +109,8 @@ impl Replays {
         }
         let mut answers = lock(&self.answers);
         if answers.len() >= MAX_ANSWERS {
-            answers.retain(|_, kept| kept.read.is_current());
-            if answers.len() >= MAX_ANSWERS {
-                return;
-            }
+            // Starting over costs one pass per MAX_ANSWERS answers kept.
+            answers.clear();
         }
         answers.insert(
             key(request),
@@ -135,4 +134,69 @@ fn key(request: &Parts) -> u64 {
         value.as_bytes().hash(&mut hasher);
     }
     hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::{Request, StatusCode};
+
+    fn get(uri: &str, token: &str) -> Parts {
+        let request = Request::get(uri).header("authorization", token).body(());
+        request.expect("a valid request").into_parts().0
+    }
+
+    fn answer(text: &'static str) -> Wire {
+        Wire {
+            status: StatusCode::OK,
+            headers: HeaderMap::new(),
+            body: text.into(),
+        }
+    }
+
+    #[test]
+    fn an_answer_is_found_for_the_same_request_only_while_its_state_is_unchanged() {
+        let (replays, versions) = (Replays::default(), Versions::default());
+        replays.keep(
+            &get("/ports", "a"),
+            "list",
+            versions.current(),
+            &answer("[1]"),
+        );
+        let found = replays.find(&get("/ports", "a")).expect("kept");
+        assert_eq!(
+            (found.operation.as_str(), &found.answer.body[..]),
+            ("list", &b"[1]"[..])
+        );
+        assert!(replays.find(&get("/ports", "b")).is_none(), "other headers");
+        assert!(
+            replays.find(&get("/ports?x=1", "a")).is_none(),
+            "another URI"
+        );
+        versions.advance();
+        assert!(
+            replays.find(&get("/ports", "a")).is_none(),
+            "the state changed"
+        );
+    }
+
+    #[test]
+    fn no_more_than_max_answers_are_kept_and_a_large_body_is_not() {
+        let (replays, versions) = (Replays::default(), Versions::default());
+        for n in 0..MAX_ANSWERS * 3 {
+            let uri = format!("/ports/{n}");
+            replays.keep(&get(&uri, "a"), "read", versions.current(), &answer("{}"));
+            assert!(lock(&replays.answers).len() <= MAX_ANSWERS);
+            assert!(
+                replays.find(&get(&uri, "a")).is_some(),
+                "the newest is kept"
+            );
+        }
+        let large = Wire {
+            body: vec![b' '; MAX_BODY + 1].into(),
+            ..answer("")
+        };
+        replays.keep(&get("/large", "a"), "read", versions.current(), &large);
+        assert!(replays.find(&get("/large", "a")).is_none());
+    }
 }
