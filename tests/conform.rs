@@ -6,6 +6,7 @@
 
 #[path = "support/fake_server.rs"]
 mod fake_server;
+mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -26,12 +27,14 @@ use fake_server::FakeServer;
 
 const TOKEN: &str = "pets-test-token";
 const SPEC: &str = "tests/conform/pets.yaml";
+/// What a wrong-typed `age` carries: a report must show it as text, never run it.
+const MARKUP: &str = "<script>document.title='pwned'</script>";
 
 /// What the pets service gets wrong.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Fault {
     None,
-    /// A pet's `age` is read back as a string.
+    /// A pet's `age` is read back as a string, carrying markup ([`MARKUP`]).
     WrongType,
     /// An `age` above 30 is accepted.
     OutOfRange,
@@ -63,7 +66,7 @@ impl Pets {
     fn shown(&self, pet: &Value) -> Value {
         let mut pet = pet.clone();
         if self.fault == Fault::WrongType {
-            pet["age"] = json!(pet["age"].to_string());
+            pet["age"] = json!(format!("{} {MARKUP}", pet["age"]));
         }
         pet
     }
@@ -354,4 +357,102 @@ fn the_same_seed_sends_the_same_requests() {
     );
     assert_eq!(first, bodies("b"));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The cells of `operation`'s row in the matrix of a conform HTML page.
+fn matrix_row<'p>(page: &'p str, operation: &str) -> Vec<&'p str> {
+    let start = format!("<tr><th class=\"op\">{operation}</th>");
+    let row = page
+        .split_once(&start)
+        .and_then(|(_, rest)| rest.split_once("</tr>"))
+        .map_or("", |(row, _)| row);
+    row.split("<td ").skip(1).collect()
+}
+
+#[test]
+fn the_html_report_shows_the_matrix_and_each_failure_as_text_in_chromium() {
+    // Arrange: a service whose wrong-typed answers carry markup.
+    let (faulty, _) = pets(Fault::WrongType);
+    let dir = scratch("html");
+    let page = dir.join("conform.html");
+    let saved = dir.join("saved");
+
+    // Act
+    let out = vouch(&[
+        "conform",
+        "--spec",
+        SPEC,
+        "--base-url",
+        &faulty.url,
+        "--allow-destructive",
+        "--seed",
+        "3",
+        "--save-failures",
+        &saved.to_string_lossy(),
+        "--report",
+        &format!("html={}", page.display()),
+    ]);
+
+    // Assert: the page is self-contained and shows the markup as text…
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let html = std::fs::read_to_string(&page).expect("the page is written");
+    assert!(
+        html.contains("default-src 'none'"),
+        "the page may fetch nothing"
+    );
+    assert!(
+        !html.contains("<link") && !html.contains(" src="),
+        "self-contained"
+    );
+    assert!(!html.contains("<script"), "{html}");
+    assert!(html.contains("&lt;script&gt;document.title="), "{html}");
+    // …and in the browser: the matrix marks the failed check of the operation…
+    let Some(browser) = support::browser::installed_chromium() else {
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    };
+    let rendered = support::browser::render(browser, &page, &dir);
+    let dom = rendered.dom;
+    let schema = report_column("schema");
+    let row = matrix_row(&dom, "pets.createPet");
+    assert!(
+        row.get(schema)
+            .is_some_and(|c| c.starts_with("class=\"fail\">FAIL ")),
+        "schema cell of pets.createPet: {row:?}"
+    );
+    assert!(
+        row.get(report_column("accepted"))
+            .is_some_and(|c| c.starts_with("class=\"ok\">ok ")),
+        "{row:?}"
+    );
+    // …each failure names its operation, check, case and message, and its saved scenario…
+    let failure = dom
+        .split("<li>")
+        .find(|li| {
+            li.contains("<b class=\"op\">pets.createPet</b> [<span class=\"check\">schema</span>]")
+        })
+        .unwrap_or_else(|| panic!("no schema failure of pets.createPet listed: {dom}"));
+    assert!(failure.contains("the example: <code>"), "{failure}");
+    assert!(
+        failure.contains("&lt;script&gt;document.title="),
+        "{failure}"
+    );
+    let saved_as = format!(
+        "saved as <code class=\"saved\">{}",
+        saved.join("pets").display()
+    );
+    assert!(failure.contains(&saved_as), "{failure}");
+    // …and the injected script did not run.
+    assert!(!dom.contains("<script"), "{dom}");
+    assert!(dom.contains("<title>vouch: conformance</title>"), "{dom}");
+    assert!(rendered.png.starts_with(b"\x89PNG") && rendered.png.len() > 10_000);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The index of `check` among the matrix columns.
+fn report_column(check: &str) -> usize {
+    vouch::conform::report::CHECKS
+        .iter()
+        .position(|c| *c == check)
+        .unwrap_or_else(|| panic!("no column {check}"))
 }
