@@ -2,7 +2,9 @@
 //! a small pets service (tests/conform/pets.yaml, served here on loopback)
 //! with one injected fault at a time it exits 1 naming the operation and
 //! the check, and each saved failure fails again under `vouch run` on the
-//! faulty service and passes on a healthy one.
+//! faulty service and passes on a healthy one. The same service under the
+//! names of tests/conform/linked.yaml, whose sequence only its OpenAPI links
+//! tell, is followed through those links.
 
 #[path = "support/fake_server.rs"]
 mod fake_server;
@@ -27,6 +29,7 @@ use fake_server::FakeServer;
 
 const TOKEN: &str = "pets-test-token";
 const SPEC: &str = "tests/conform/pets.yaml";
+const LINKED: &str = "tests/conform/linked.yaml";
 /// What a wrong-typed `age` carries: a report must show it as text, never run it.
 const MARKUP: &str = "<script>document.title='pwned'</script>";
 
@@ -44,9 +47,20 @@ enum Fault {
     NoReadBack,
 }
 
+/// The paths and the identifier a service answers with.
+#[derive(Clone, Copy)]
+enum Api {
+    /// tests/conform/pets.yaml: `/pets`, `/pets/{id}`, `id`.
+    Pets,
+    /// tests/conform/linked.yaml: `/pet-registrations`, `/pet-lookup/{code}`, `ref`.
+    Linked,
+}
+
 #[derive(Clone)]
 struct Pets {
     fault: Fault,
+    /// The property naming a pet in its answers.
+    key: &'static str,
     pets: Arc<Mutex<BTreeMap<String, Value>>>,
     next: Arc<AtomicU64>,
     posts: Arc<AtomicU64>,
@@ -129,7 +143,7 @@ async fn create(State(s): State<Pets>, headers: HeaderMap, body: Bytes) -> Respo
     }
     let id = format!("p{}", s.next.fetch_add(1, Ordering::SeqCst) + 1);
     let mut pet = body;
-    pet["id"] = json!(id);
+    pet[s.key] = json!(id);
     s.pets.lock().unwrap().insert(id, pet.clone());
     (StatusCode::CREATED, axum::Json(s.shown(&pet))).into_response()
 }
@@ -141,6 +155,30 @@ async fn read(State(s): State<Pets>, headers: HeaderMap, UrlPath(id): UrlPath<St
     let pet = s.pets.lock().unwrap().get(&id).cloned();
     match pet.filter(|_| s.fault != Fault::NoReadBack) {
         Some(pet) => axum::Json(s.shown(&pet)).into_response(),
+        None => error(StatusCode::NOT_FOUND, "no such pet"),
+    }
+}
+
+async fn replace(
+    State(s): State<Pets>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+    body: Bytes,
+) -> Response {
+    if let Some(r) = s.refused(&headers) {
+        return r;
+    }
+    let mut pet = match serde_json::from_slice::<Value>(&body) {
+        Ok(v) if v.is_object() && s.invalid(&v).is_none() => v,
+        _ => return error(StatusCode::BAD_REQUEST, "invalid pet"),
+    };
+    pet[s.key] = json!(id);
+    let mut pets = s.pets.lock().unwrap();
+    match pets.get_mut(&id) {
+        Some(old) => {
+            *old = pet.clone();
+            axum::Json(s.shown(&pet)).into_response()
+        }
         None => error(StatusCode::NOT_FOUND, "no such pet"),
     }
 }
@@ -161,16 +199,26 @@ async fn remove(
 
 /// The pets service with `fault`, and its count of POSTs.
 fn pets(fault: Fault) -> (FakeServer, Arc<AtomicU64>) {
+    service(Api::Pets, fault)
+}
+
+/// The pets service as `api` names it, with `fault`, and its count of POSTs.
+fn service(api: Api, fault: Fault) -> (FakeServer, Arc<AtomicU64>) {
+    let (collection, item, key) = match api {
+        Api::Pets => ("/pets", "/pets/{id}", "id"),
+        Api::Linked => ("/pet-registrations", "/pet-lookup/{id}", "ref"),
+    };
     let state = Pets {
         fault,
+        key,
         pets: Arc::default(),
         next: Arc::default(),
         posts: Arc::default(),
     };
     let posts = state.posts.clone();
     let app = Router::new()
-        .route("/pets", get(list).post(create))
-        .route("/pets/{id}", get(read).delete(remove))
+        .route(collection, get(list).post(create))
+        .route(item, get(read).put(replace).delete(remove))
         .with_state(state);
     (FakeServer::start(app), posts)
 }
@@ -186,6 +234,7 @@ fn vouch(args: &[&str]) -> Output {
         .env_remove("VOUCH_BASE_URL")
         .env_remove("VOUCH_TOKEN")
         .env("VOUCH_TOKEN_PETS", TOKEN)
+        .env("VOUCH_TOKEN_LINKED", TOKEN)
         .env("NO_COLOR", "1")
         .output()
         .expect("vouch runs")
@@ -317,6 +366,116 @@ fn a_fault_fails_naming_operation_and_check_and_its_saved_scenario_reproduces_it
         Some(0),
         "fails on a healthy service:\n{}",
         text(&fixed)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The cell of `check` in `operation`'s row of the terminal matrix.
+fn terminal_cell(shown: &str, operation: &str, check: &str) -> String {
+    let row = shown
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(operation))
+        .unwrap_or_default();
+    let cells: Vec<&str> = row
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    cells
+        .get(report_column(check) + 1)
+        .copied()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[rstest]
+#[case::healthy(Fault::None, 0, "ok 1", "0 failed check(s)")]
+#[case::create_not_read_back(
+    Fault::NoReadBack,
+    1,
+    "FAIL 1/1",
+    "FAIL linked.registerPet [state] follow links: create, linked.lookUpPet, \
+     linked.updatePet, linked.unregisterPet, read again: follow `LookUp` to linked.lookUpPet"
+)]
+fn a_sequence_only_links_declare_is_followed_and_checked(
+    #[case] fault: Fault,
+    #[case] code: i32,
+    #[case] state: &str,
+    #[case] line: &str,
+) {
+    // Arrange: the service under names no CRUD inference follows.
+    let (server, _) = service(Api::Linked, fault);
+
+    // Act
+    let out = vouch(&[
+        "conform",
+        "--spec",
+        LINKED,
+        "--base-url",
+        &server.url,
+        "--allow-destructive",
+    ]);
+
+    // Assert
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(code), "{shown}");
+    assert_eq!(
+        terminal_cell(&shown, "linked.registerPet", "state"),
+        state,
+        "{shown}"
+    );
+    assert!(shown.contains(line), "no `{line}` in:\n{shown}");
+}
+
+/// Swagger Petstore 3.0 (tests/corpus) with the links its `addPet` answer
+/// would declare: read the pet and delete it, by the id the answer gives.
+fn petstore_with_links(dir: &Path) -> PathBuf {
+    let corpus = root().join("tests/corpus/swagger-petstore-3.0.yaml");
+    let text = std::fs::read_to_string(corpus).expect("the corpus spec");
+    let anchor = "        '422':\n          description: Validation exception\n        default:\n          \
+                  description: Unexpected error\n      security:\n        - petstore_auth:\n            \
+                  - write:pets\n            - read:pets\n  /pet/findByStatus:";
+    let links = "          links:\n            GetPet:\n              operationId: getPetById\n              \
+                 parameters: {petId: $response.body#/id}\n            DeletePet:\n              \
+                 operationRef: '#/paths/~1pet~1{petId}/delete'\n              \
+                 parameters: {petId: $response.body#/id}\n        '400':\n          \
+                 description: Invalid input\n";
+    let at = text.find(anchor).expect("addPet's responses");
+    let before = text[..at]
+        .strip_suffix("        '400':\n          description: Invalid input\n")
+        .expect("addPet's 400");
+    std::fs::create_dir_all(dir).expect("scratch dir");
+    let path = dir.join("swagger-petstore-3.0.yaml");
+    std::fs::write(&path, format!("{before}{links}{}", &text[at..])).expect("spec written");
+    path
+}
+
+#[test]
+fn swagger_petstore_with_links_plans_its_linked_sequence_once_and_it_passes_on_the_mock() {
+    // Arrange
+    let dir = scratch("petstore");
+    let spec = petstore_with_links(&dir);
+    let report = dir.join("report.json");
+
+    // Act
+    let out = vouch(&[
+        "conform",
+        "--spec",
+        &spec.to_string_lossy(),
+        "--max-cases",
+        "1000",
+        "--report",
+        &format!("json={}", report.display()),
+    ]);
+
+    // Assert: one sequence for addPet, the linked one, and no state failure.
+    let shown = text(&out);
+    assert_eq!(terminal_cell(&shown, "addPet", "state"), "ok 1", "{shown}");
+    assert!(!shown.contains("[state]"), "{shown}");
+    let json = std::fs::read_to_string(&report).expect("the JSON report");
+    assert!(
+        json.contains("conform addPet: follow links: create, getPetById, deletePet, read again"),
+        "{shown}"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -2,10 +2,10 @@
 //! required fields only, every field, boundary values), negative (one
 //! constraint broken at a time), auth (no credential, a wrong one), a method
 //! the path does not declare, and the create-read-update-delete sequence of
-//! a collection, and the sequences a create's links declare ([`links`]).
-//! Every body and parameter value is checked against the
-//! spec's compiled schema before it becomes a case: a positive value must
-//! validate and a negative one must not, so a case never asserts a guess.
+//! a collection or of a create's OpenAPI links ([`links`]). Every body and
+//! parameter value is checked against the spec's compiled schema before it
+//! becomes a case: a positive value must validate and a negative one must
+//! not, so a case never asserts a guess.
 
 mod links;
 

@@ -14,9 +14,9 @@ use super::document::{Document, FILES_KEY, ParseError, child_pointer, excerpt, p
 use super::locate::local_target;
 use super::schema::{Compiler, Dialect, Schema};
 use super::{
-    Example, Header, Link, MediaType, Method, Operation, Parameter, ParameterLocation, Problem,
-    RequestBody, Response, Security, Spec, StatusKey, external, links, openapi31, problem_at,
-    security, swagger2,
+    Example, Header, Link, LinkTarget, MediaType, Method, Operation, Parameter, ParameterLocation,
+    Problem, RequestBody, Response, Security, Spec, StatusKey, external, links, openapi31,
+    problem_at, security, swagger2,
 };
 
 /// Why `text` is not YAML or JSON, with a window of the offending line around the column.
@@ -639,17 +639,21 @@ impl<'a> Builder<'a> {
             for (j, response) in op.responses.iter().enumerate() {
                 for link in &response.links {
                     if links::find(operations, &link.target).is_none() {
-                        dangling.push((i, j, link.pointer.clone(), link.name.clone()));
+                        let target = match &link.target {
+                            LinkTarget::OperationId(id) => format!("operationId `{id}`"),
+                            LinkTarget::OperationRef(p) => format!("`#{p}`"),
+                        };
+                        dangling.push((i, j, link.pointer.clone(), link.name.clone(), target));
                     }
                 }
             }
         }
-        for (i, j, pointer, name) in dangling {
+        for (i, j, pointer, name, target) in dangling {
             operations[i].responses[j]
                 .links
                 .retain(|l| l.pointer != pointer);
             let message = format!(
-                "link `{name}` leads to no operation of this spec; vouch does not follow it"
+                "link `{name}` leads to {target}, no operation of this spec; vouch does not follow it"
             );
             self.warn_once(&pointer, message);
         }
