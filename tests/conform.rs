@@ -255,9 +255,10 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-fn saved_files(dir: &Path) -> Vec<PathBuf> {
+/// The scenarios saved for `spec` under `dir`.
+fn saved_files(dir: &Path, spec: &str) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir.join("pets"))
+    for entry in std::fs::read_dir(dir.join(spec))
         .into_iter()
         .flatten()
         .flatten()
@@ -336,38 +337,44 @@ fn a_fault_fails_naming_operation_and_check_and_its_saved_scenario_reproduces_it
     let shown = text(&out);
     assert_eq!(out.status.code(), Some(1), "{shown}");
     assert!(shown.contains(line), "no `{line}` in:\n{shown}");
-    let saved = saved_files(&dir);
     assert!(
-        !saved.is_empty(),
-        "nothing saved under {dir_text}:\n{shown}"
+        !saved_files(&dir, "pets").is_empty(),
+        "nothing saved:\n{shown}"
     );
+    assert_saved_reproduce(SPEC, &dir, &faulty.url, &pets(Fault::None).0.url);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Panics unless the scenarios saved under `dir` fail under `vouch run` on
+/// the service at `faulty` and pass on the one at `healthy`.
+fn assert_saved_reproduce(spec: &str, dir: &Path, faulty: &str, healthy: &str) {
+    let dir = dir.to_string_lossy();
     let rerun = |url: &str| {
-        vouch(&[
+        let args = [
             "run",
             "--spec",
-            SPEC,
+            spec,
             "--base-url",
             url,
             "--allow-destructive",
-            &dir_text,
-        ])
+            &dir,
+        ];
+        vouch(&args)
     };
-    let again = rerun(&faulty.url);
+    let again = rerun(faulty);
     assert_eq!(
         again.status.code(),
         Some(1),
         "not reproduced:\n{}",
         text(&again)
     );
-    let (healthy, _) = pets(Fault::None);
-    let fixed = rerun(&healthy.url);
+    let fixed = rerun(healthy);
     assert_eq!(
         fixed.status.code(),
         Some(0),
         "fails on a healthy service:\n{}",
         text(&fixed)
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The cell of `check` in `operation`'s row of the terminal matrix.
@@ -405,6 +412,7 @@ fn a_sequence_only_links_declare_is_followed_and_checked(
 ) {
     // Arrange: the service under names no CRUD inference follows.
     let (server, _) = service(Api::Linked, fault);
+    let dir = scratch(&format!("linked-{fault:?}"));
 
     // Act
     let out = vouch(&[
@@ -414,9 +422,11 @@ fn a_sequence_only_links_declare_is_followed_and_checked(
         "--base-url",
         &server.url,
         "--allow-destructive",
+        "--save-failures",
+        &dir.to_string_lossy(),
     ]);
 
-    // Assert
+    // Assert: the sequence ran, and what it found is saved and reproduces.
     let shown = text(&out);
     assert_eq!(out.status.code(), Some(code), "{shown}");
     assert_eq!(
@@ -425,6 +435,13 @@ fn a_sequence_only_links_declare_is_followed_and_checked(
         "{shown}"
     );
     assert!(shown.contains(line), "no `{line}` in:\n{shown}");
+    let saved = saved_files(&dir, "linked");
+    assert_eq!(saved.is_empty(), fault == Fault::None, "{saved:?}\n{shown}");
+    if !saved.is_empty() {
+        let healthy = service(Api::Linked, Fault::None).0;
+        assert_saved_reproduce(LINKED, &dir, &server.url, &healthy.url);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Swagger Petstore 3.0 (tests/corpus) with the links its `addPet` answer
