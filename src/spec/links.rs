@@ -37,6 +37,15 @@ pub enum LinkTarget {
     OperationRef(String),
 }
 
+impl std::fmt::Display for LinkTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LinkTarget::OperationId(id) => write!(f, "operationId `{id}`"),
+            LinkTarget::OperationRef(pointer) => write!(f, "operationRef `#{pointer}`"),
+        }
+    }
+}
+
 /// Where a link's value comes from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expression {

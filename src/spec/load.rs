@@ -14,9 +14,9 @@ use super::document::{Document, FILES_KEY, ParseError, child_pointer, excerpt, p
 use super::locate::local_target;
 use super::schema::{Compiler, Dialect, Schema};
 use super::{
-    Example, Header, Link, LinkTarget, MediaType, Method, Operation, Parameter, ParameterLocation,
-    Problem, RequestBody, Response, Security, Spec, StatusKey, external, links, openapi31,
-    problem_at, security, swagger2,
+    Example, Header, Link, MediaType, Method, Operation, Parameter, ParameterLocation, Problem,
+    RequestBody, Response, Security, Spec, StatusKey, external, links, openapi31, problem_at,
+    security, swagger2,
 };
 
 /// Why `text` is not YAML or JSON, with a window of the offending line around the column.
@@ -639,11 +639,13 @@ impl<'a> Builder<'a> {
             for (j, response) in op.responses.iter().enumerate() {
                 for link in &response.links {
                     if links::find(operations, &link.target).is_none() {
-                        let target = match &link.target {
-                            LinkTarget::OperationId(id) => format!("operationId `{id}`"),
-                            LinkTarget::OperationRef(p) => format!("`#{p}`"),
-                        };
-                        dangling.push((i, j, link.pointer.clone(), link.name.clone(), target));
+                        dangling.push((
+                            i,
+                            j,
+                            link.pointer.clone(),
+                            link.name.clone(),
+                            link.target.to_string(),
+                        ));
                     }
                 }
             }
