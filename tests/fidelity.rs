@@ -9,16 +9,16 @@ mod fidelity_support;
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
 use fidelity_support::{
     Answer, DriftingVendor, TempDir, catalog_of, compare, compare_with, live_kind, mock_with_token,
-    options, specs_with, vouch, wait_bounded,
+    options, specs_with, vouch,
 };
 use rstest::rstest;
 use serde_json::{Value, json};
+use support::wait_bounded;
 use vouch::fidelity::{Class, Difference, FidelityReport, Kind};
 use vouch::mock::DEFAULT_TOKEN;
 
@@ -428,53 +428,6 @@ async fn the_cli_exit_code_follows_the_score_the_input_and_the_target(
     );
 }
 
-/// Debian's Chromium, when installed. The browser is optional on a developer's
-/// machine (the test says so and checks the page without it), but not under
-/// `CI`, where `.ci/run` installs it and its absence fails the test.
-fn installed_chromium() -> Option<&'static Path> {
-    let browser = Path::new("/usr/bin/chromium");
-    if browser.exists() {
-        return Some(browser);
-    }
-    let hint =
-        "Debian's chromium is not installed (`apt-get install -y chromium`; .ci/run installs it)";
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "under CI this test needs a browser: {hint}"
-    );
-    eprintln!("note: {hint}: the report was checked as HTML, not rendered in a browser");
-    None
-}
-
-/// Chromium with the flags that keep it off the network and out of the user's profile.
-fn chromium(
-    browser: &Path,
-    profile: &Path,
-    extra: &[String],
-    page: &Path,
-) -> fidelity_support::Finished {
-    let child = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(extra)
-        .arg(format!("file://{}", page.display()))
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("chromium starts");
-    wait_bounded(child, Duration::from_secs(90))
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_html_report_shows_the_heatmap_and_the_diffs_in_chromium() {
     // Arrange: a report of the drifting vendor.
@@ -494,35 +447,17 @@ async fn the_html_report_shows_the_heatmap_and_the_diffs_in_chromium() {
     );
 
     // Act
-    let Some(browser) = installed_chromium() else {
+    let Some(browser) = support::browser::installed_chromium() else {
         return;
     };
-    let shot = dir.0.join("report.png");
-    let (profiles, shot_path) = (dir.0.clone(), shot.clone());
-    let (dom, screenshot) = tokio::task::spawn_blocking(move || {
-        let dom = chromium(
-            browser,
-            &profiles.join("profile-dom"),
-            &["--dump-dom".into()],
-            &page,
-        );
-        let screenshot = chromium(
-            browser,
-            &profiles.join("profile-shot"),
-            &[
-                format!("--screenshot={}", shot_path.display()),
-                "--window-size=1280,1600".into(),
-            ],
-            &page,
-        );
-        (dom, screenshot)
-    })
-    .await
-    .unwrap();
+    let scratch = dir.0.clone();
+    let rendered =
+        tokio::task::spawn_blocking(move || support::browser::render(browser, &page, &scratch))
+            .await
+            .unwrap();
 
     // Assert: the heatmap has a row per operation with its score and counts…
-    assert!(dom.status.success(), "{}", dom.stderr);
-    let dom = dom.stdout;
+    let dom = rendered.dom;
     assert!(dom.contains("id=\"heatmap\""), "{dom}");
     assert!(
         dom.contains("<tr data-op=\"zstack.getVipUsedPorts\">"),
@@ -549,8 +484,7 @@ async fn the_html_report_shows_the_heatmap_and_the_diffs_in_chromium() {
     assert_eq!(dom.matches("<div class=\"sides\">").count(), 6, "{dom}");
     // …and the page's script ran.
     assert!(dom.contains("6 of 6 differing steps shown"), "{dom}");
-    assert!(screenshot.status.success(), "{}", screenshot.stderr);
-    let png = std::fs::read(&shot).expect("a screenshot");
+    let png = rendered.png;
     assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000);
 }
 

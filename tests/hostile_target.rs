@@ -17,11 +17,10 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use fidelity_support::{
-    Finished, TempDir, compare, live_kind, mock_with_token, vouch, wait_bounded,
-};
+use fidelity_support::{TempDir, compare, live_kind, mock_with_token, vouch};
 use rstest::rstest;
 use serde_json::{Value, json};
+use support::{Finished, wait_bounded};
 use support::{catalog, client, send};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;

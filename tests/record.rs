@@ -12,8 +12,9 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::time::Duration;
 
-use fidelity_support::{TempDir, compare, live_kind, mock_with_token, vouch, wait_bounded};
+use fidelity_support::{TempDir, compare, live_kind, mock_with_token, vouch};
 use serde_json::json;
+use support::wait_bounded;
 use support::{Got, catalog, client, send};
 use vouch::live::MaxBody;
 use vouch::record::{Recorded, RecordingProxy, scenario, write_scenario};

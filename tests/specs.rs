@@ -8,7 +8,7 @@ use std::process::Command;
 use rstest::rstest;
 use serde_json::{Value, json};
 use vouch::lint::{LintOptions, lint};
-use vouch::spec::{Catalog, Method, Routed};
+use vouch::spec::{Catalog, Expression, Method, Routed};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -474,6 +474,51 @@ fn an_unsupported_pattern_and_colliding_routes_are_warnings_resolved_in_document
         "{strict}"
     );
     assert!(strict.contains("would match the same requests"), "{strict}");
+}
+
+#[test]
+fn links_are_read_and_what_vouch_cannot_follow_is_a_warning_at_its_line() {
+    // Arrange
+    let path = openapi_file("links.yaml");
+
+    // Act
+    let catalog = Catalog::load(std::slice::from_ref(&path)).unwrap_or_else(|p| panic!("{p:#?}"));
+
+    // Assert: the links kept, the `$ref`'d one and the one whose other parameter is skipped…
+    let (spec, create) = catalog.operation("notes.create").unwrap();
+    let links = &create.responses[0].links;
+    let names: Vec<&str> = links.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, ["Read", "Traced"]);
+    for link in links {
+        assert_eq!(spec.linked(link).map(|o| o.id.as_str()), Some("notes.get"));
+        assert_eq!(
+            link.parameters,
+            [("id".to_string(), Expression::ResponseBody("/id".into()))]
+        );
+    }
+    // …and a warning, with its line and field, for each thing skipped.
+    let warnings: Vec<(Option<u64>, &str)> = catalog
+        .warnings()
+        .iter()
+        .map(|w| (w.line, w.pointer.as_str()))
+        .collect();
+    let links_at = "/paths/~1notes/post/responses/201/links";
+    assert_eq!(
+        warnings,
+        [
+            (
+                Some(24),
+                format!("{links_at}/Traced/parameters/trace").as_str()
+            ),
+            (
+                Some(26),
+                format!("{links_at}/Elsewhere/operationRef").as_str()
+            ),
+            (Some(27), format!("{links_at}/Missing").as_str()),
+        ]
+    );
+    let (code, shown) = lint_file("tests/openapi/links.yaml", false);
+    assert!(shown.contains("links.yaml:24: link `Traced`, parameter `trace`: `$url` is a runtime expression vouch does not evaluate"), "{code:?} {shown}");
 }
 
 /// `vouch lint FILE` (with `--strict` when asked): exit code and output.

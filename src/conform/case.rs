@@ -72,8 +72,8 @@ pub struct CaseStep {
     pub raw_body: Option<String>,
     /// The expected statuses (`200`, `"2XX"`).
     pub expect: Vec<Value>,
-    /// A variable captured from the answer: name and JSON pointer.
-    pub capture: Option<(String, String)>,
+    /// Variables captured from the answer: name and JSON pointer.
+    pub capture: Vec<(String, String)>,
 }
 
 /// What a step calls.
@@ -98,7 +98,7 @@ impl CaseStep {
             body: None,
             raw_body: None,
             expect: Vec::new(),
-            capture: None,
+            capture: Vec::new(),
         }
     }
 
@@ -183,12 +183,13 @@ impl CaseStep {
             many => json(&Value::Array(many.to_vec())),
         };
         let _ = writeln!(out, "    expect: {{status: {status}}}");
-        if let Some((name, pointer)) = &self.capture {
-            let _ = writeln!(
-                out,
-                "    capture: {{{name}: {}}}",
-                json(&Value::String(pointer.clone()))
-            );
+        if !self.capture.is_empty() {
+            let captures: Map<String, Value> = self
+                .capture
+                .iter()
+                .map(|(name, pointer)| (name.clone(), Value::String(pointer.clone())))
+                .collect();
+            let _ = writeln!(out, "    capture: {}", json(&Value::Object(captures)));
         }
         out.push_str("    snapshot: false\n");
     }

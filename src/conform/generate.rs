@@ -2,9 +2,12 @@
 //! required fields only, every field, boundary values), negative (one
 //! constraint broken at a time, and a body that is not JSON), auth (no credential, a wrong one), a method
 //! the path does not declare, and the create-read-update-delete sequence of
-//! a collection. Every body and parameter value is checked against the
-//! spec's compiled schema before it becomes a case: a positive value must
-//! validate and a negative one must not, so a case never asserts a guess.
+//! a collection or of a create's OpenAPI links ([`links`]). Every body and
+//! parameter value is checked against the spec's compiled schema before it
+//! becomes a case: a positive value must validate and a negative one must
+//! not, so a case never asserts a guess.
+
+mod links;
 
 use serde_json::{Map, Value, json};
 
@@ -43,7 +46,14 @@ impl Context<'_> {
         out.extend(self.query_cases(op, &base));
         out.extend(self.auth_cases(op, &base));
         out.extend(self.method_case(op, &base));
-        out.extend(self.state_case(op, &base));
+        let linked = self.link_case(op, &base);
+        let same = |c: &Case| {
+            linked
+                .as_ref()
+                .is_some_and(|l| links::calls(l) == links::calls(c))
+        };
+        out.extend(self.state_case(op, &base).filter(|c| !same(c)));
+        out.extend(linked);
         out
     }
 
@@ -440,7 +450,7 @@ impl Context<'_> {
             Some(v) => v.clone(),
             None => {
                 let pointer = self.id_pointer(op, &param)?;
-                create.capture = Some(("conform_id".into(), pointer));
+                create.capture = vec![("conform_id".into(), pointer)];
                 json!("{{conform_id}}")
             }
         };

@@ -27,7 +27,7 @@ use crate::spec::{Catalog, StatusKey};
 use crate::suite::{TargetKind, run_all};
 
 pub use case::{Case, Kind};
-pub use report::{ConformReport, ConformReportKind};
+pub use report::{ConformReport, ConformReportKind, Saved};
 
 /// The folder generated scenarios are named under (`conform/<spec>/<case>`).
 const ROOT: &str = "conform";
@@ -239,14 +239,14 @@ pub fn check_of(rule: Rule, kind: Kind) -> &'static str {
 }
 
 /// Shrinks each failed case and writes it under `dir` as a scenario file;
-/// the paths written, in case order.
+/// the files written, in case order.
 pub async fn save_failures(
     catalog: &Arc<Catalog>,
     results: &[(Planned, ScenarioOutcome)],
     kind: &TargetKind,
     options: &RunOptions,
     dir: &Path,
-) -> Result<Vec<PathBuf>, ConformError> {
+) -> Result<Vec<Saved>, ConformError> {
     let mut written = Vec::new();
     for (planned, outcome) in results {
         let Some(first) = failures(catalog, planned, outcome).into_iter().next() else {
@@ -271,7 +271,10 @@ pub async fn save_failures(
             std::fs::create_dir_all(parent).map_err(|e| ConformError::Save(path.clone(), e))?;
         }
         crate::atomic_file::write(&path, &text).map_err(|e| ConformError::Save(path.clone(), e))?;
-        written.push(path);
+        written.push(Saved {
+            scenario: outcome.id.clone(),
+            path,
+        });
     }
     Ok(written)
 }

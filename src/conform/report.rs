@@ -69,7 +69,16 @@ pub struct ConformReport {
     /// Every failed check.
     pub failures: Vec<Failure>,
     /// Scenario files written under `--save-failures`.
-    pub saved: Vec<PathBuf>,
+    pub saved: Vec<Saved>,
+}
+
+/// A failed case shrunk and saved as a scenario file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Saved {
+    /// The failed case's scenario id ([`Failure::scenario`]).
+    pub scenario: String,
+    /// The file written.
+    pub path: PathBuf,
 }
 
 impl ConformReport {
@@ -146,8 +155,8 @@ impl ConformReport {
                 f.message.replace('\n', " ")
             );
         }
-        for path in &self.saved {
-            let _ = writeln!(out, "saved {}", path.display());
+        for saved in &self.saved {
+            let _ = writeln!(out, "saved {}", saved.path.display());
         }
         let _ = writeln!(
             out,
@@ -207,14 +216,19 @@ impl ConformReport {
         }
         out.push_str("</tbody></table>\n<h2>Failures</h2><ul id=\"failures\">\n");
         for f in &self.failures {
-            let _ = writeln!(
+            let _ = write!(
                 out,
-                "<li><b>{}</b> [{}] {}: <code>{}</code></li>",
+                "<li><b class=\"op\">{}</b> [<span class=\"check\">{}</span>] {}: <code>{}</code>",
                 esc(&f.operation),
                 esc(f.check),
                 esc(&f.case),
                 esc(&f.message)
             );
+            if let Some(saved) = self.saved.iter().find(|s| s.scenario == f.scenario) {
+                let path = saved.path.display().to_string();
+                let _ = write!(out, " saved as <code class=\"saved\">{}</code>", esc(&path));
+            }
+            out.push_str("</li>\n");
         }
         out.push_str("</ul>\n</body></html>\n");
         out

@@ -65,7 +65,7 @@ fn smaller(planned: &Planned, failing: &str) -> Vec<super::Case> {
         c.steps.truncate(at + 1);
         out.push(c);
     }
-    for i in (0..at).filter(|i| case.steps[*i].capture.is_none()) {
+    for i in (0..at).filter(|i| case.steps[*i].capture.is_empty()) {
         let mut c = case.clone();
         c.steps.remove(i);
         out.push(c);

@@ -14,9 +14,9 @@ use super::document::{Document, FILES_KEY, ParseError, child_pointer, excerpt, p
 use super::locate::local_target;
 use super::schema::{Compiler, Dialect, Schema};
 use super::{
-    Example, Header, MediaType, Method, Operation, Parameter, ParameterLocation, Problem,
-    RequestBody, Response, Security, Spec, StatusKey, external, openapi31, problem_at, security,
-    swagger2,
+    Example, Header, Link, MediaType, Method, Operation, Parameter, ParameterLocation, Problem,
+    RequestBody, Response, Security, Spec, StatusKey, external, links, openapi31, problem_at,
+    security, swagger2,
 };
 
 /// Why `text` is not YAML or JSON, with a window of the offending line around the column.
@@ -137,7 +137,8 @@ impl Spec {
                 builder.check_refs(files, &mut format!("/{FILES_KEY}"), RefContext::Object);
             }
         }
-        let operations = builder.operations(spec_name(path));
+        let mut operations = builder.operations(spec_name(path));
+        builder.drop_dangling_links(&mut operations);
         if all {
             builder.check_schemas();
             builder.check_security_schemes();
@@ -592,6 +593,7 @@ impl<'a> Builder<'a> {
                 continue;
             };
             let headers = self.headers(response, &at);
+            let links = self.links(response, &at);
             out.push(Response {
                 status,
                 description: response
@@ -601,10 +603,71 @@ impl<'a> Builder<'a> {
                     .to_string(),
                 content: self.content(response, &at),
                 headers,
+                links,
                 pointer: at,
             });
         }
         out
+    }
+
+    /// A response's `links` (following `$ref`s); what vouch cannot follow is a warning.
+    fn links(&mut self, response: &'a Value, pointer: &str) -> Vec<Link> {
+        let Some(links) = response.get("links").and_then(Value::as_object) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (name, link) in links {
+            let at = child_pointer(&child_pointer(pointer, "links"), name);
+            let Some((link, at)) = self.resolve(link, at) else {
+                continue;
+            };
+            let mut skipped = Vec::new();
+            let mut warn =
+                |place: &str, message: String| skipped.push((place.to_string(), message));
+            out.extend(links::read(name, link, &at, &mut warn));
+            for (place, message) in skipped {
+                self.warn_once(&place, message);
+            }
+        }
+        out
+    }
+
+    /// Drops, with a warning, each link whose operation the spec does not have.
+    fn drop_dangling_links(&mut self, operations: &mut [Operation]) {
+        let mut dangling = Vec::new();
+        for (i, op) in operations.iter().enumerate() {
+            for (j, response) in op.responses.iter().enumerate() {
+                for link in &response.links {
+                    if links::find(operations, &link.target).is_none() {
+                        dangling.push((
+                            i,
+                            j,
+                            link.pointer.clone(),
+                            link.name.clone(),
+                            link.target.to_string(),
+                        ));
+                    }
+                }
+            }
+        }
+        for (i, j, pointer, name, target) in dangling {
+            operations[i].responses[j]
+                .links
+                .retain(|l| l.pointer != pointer);
+            let message = format!(
+                "link `{name}` leads to {target}, no operation of this spec; vouch does not follow it"
+            );
+            self.warn_once(&pointer, message);
+        }
+    }
+
+    /// A warning, unless the same one was given already (a shared response
+    /// is read once per operation that uses it).
+    fn warn_once(&mut self, pointer: &str, message: String) {
+        let warning = problem_at(self.path, self.doc, pointer, message);
+        if !self.warnings.contains(&warning) {
+            self.warnings.push(warning);
+        }
     }
 
     fn headers(&mut self, response: &'a Value, pointer: &str) -> Vec<Header> {

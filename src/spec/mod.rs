@@ -7,6 +7,7 @@ pub mod builtin;
 mod catalog;
 pub mod document;
 mod external;
+pub mod links;
 mod load;
 mod locate;
 pub mod marks;
@@ -24,6 +25,7 @@ use serde_json::Value;
 
 pub use catalog::{Catalog, Routed};
 pub use document::Document;
+pub use links::{Expression, Link, LinkTarget};
 pub use load::Checks;
 pub use routes::{Lookup, Method, PathParams};
 pub use schema::{Dialect, Schema, Violation};
@@ -88,6 +90,11 @@ impl Spec {
     /// A problem located at `pointer` in this spec.
     pub fn problem(&self, pointer: &str, message: impl Into<String>) -> Problem {
         problem_at(&self.path, &self.document, pointer, message)
+    }
+
+    /// The operation a link of this spec leads to.
+    pub fn linked(&self, link: &Link) -> Option<&Operation> {
+        links::find(&self.operations, &link.target)
     }
 
     /// Every `x-errata` entry anywhere in the document, with its pointer.
@@ -302,6 +309,8 @@ pub struct Response {
     pub content: Vec<MediaType>,
     /// Declared response headers.
     pub headers: Vec<Header>,
+    /// Its `links`, each to an operation of the same spec.
+    pub links: Vec<Link>,
     /// JSON pointer of the Response Object in its spec (after `$ref`).
     pub pointer: String,
 }

@@ -1,16 +1,15 @@
 //! Helpers shared by the fidelity and record tests: mocks with their own
 //! token, a fake live vendor that drifts from the mock in chosen ways,
-//! scenario files in a temporary directory, and child processes that are
-//! never waited on for ever.
+//! scenario files in a temporary directory, and `vouch` as a child process
+//! (waited on with [`crate::support::wait_bounded`]).
 
 #![allow(dead_code)]
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
@@ -260,45 +259,6 @@ async fn forward(State(state): State<Arc<FakeState>>, request: Request) -> Respo
         .header("content-type", answer.content_type)
         .body(Body::from(answer.body))
         .unwrap()
-}
-
-/// What a child process printed and how it ended.
-pub struct Finished {
-    pub status: ExitStatus,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = pipe.read_to_string(&mut text);
-        text
-    })
-}
-
-/// Waits at most `limit` for `child` (killing it after that), with what it
-/// printed on the pipes not taken already.
-pub fn wait_bounded(mut child: Child, limit: Duration) -> Finished {
-    let stdout = child.stdout.take().map(drain);
-    let stderr = child.stderr.take().map(drain);
-    let deadline = Instant::now() + limit;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the child process did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    Finished {
-        status,
-        stdout: stdout.and_then(|t| t.join().ok()).unwrap_or_default(),
-        stderr: stderr.and_then(|t| t.join().ok()).unwrap_or_default(),
-    }
 }
 
 /// `vouch ARGS` with piped output and `VOUCH_TOKEN` set to `token`.

@@ -1,12 +1,18 @@
 //! Shared test helpers: the built-in mock on a loopback port (started in one
 //! place, [`start_mock`]), a test client that calls it as one vendor's user
 //! over one keep-alive connection pool ([`TestMock`]), a response read whole
-//! ([`Got`]), and a check that a response honours the spec.
+//! ([`Got`]), a check that a response honours the spec, child processes that
+//! are never waited on for ever ([`wait_bounded`]), and headless Chromium
+//! for the report pages ([`browser`]).
 
 #![allow(dead_code)]
 
+pub mod browser;
+
+use std::io::Read;
+use std::process::{Child, ExitStatus};
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::{Method, RequestBuilder};
 use serde_json::{Value, json};
@@ -277,4 +283,43 @@ pub fn assert_conforms(operation_id: &str, got: &Got) {
         got.status,
         got.text
     );
+}
+
+/// What a child process printed and how it ended.
+pub struct Finished {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = pipe.read_to_string(&mut text);
+        text
+    })
+}
+
+/// Waits at most `limit` for `child` (killing it after that), with what it
+/// printed on the pipes not taken already.
+pub fn wait_bounded(mut child: Child, limit: Duration) -> Finished {
+    let stdout = child.stdout.take().map(drain);
+    let stderr = child.stderr.take().map(drain);
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the child process did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    Finished {
+        status,
+        stdout: stdout.and_then(|t| t.join().ok()).unwrap_or_default(),
+        stderr: stderr.and_then(|t| t.join().ok()).unwrap_or_default(),
+    }
 }

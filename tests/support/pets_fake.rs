@@ -1,7 +1,8 @@
-//! The pets service of `tests/conform/pets.yaml` with one injected fault at
-//! a time: the router alone, so that `tests/conform.rs` serves it on a
-//! loopback port of its own and `examples/pets_fake.rs` serves it as a
-//! process (for `benches/conform-vs-schemathesis.sh`).
+//! The pets service of `tests/conform/pets.yaml` (or, under other paths, of
+//! `tests/conform/linked.yaml`) with one injected fault at a time: the router
+//! alone, so that `tests/conform.rs` serves it on a loopback port of its own
+//! and `examples/pets_fake.rs` serves it as a process (for
+//! `benches/conform-vs-schemathesis.sh`).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,12 +19,24 @@ use serde_json::{Value, json};
 /// The credential the service asks for in `X-Api-Key`, unless told another.
 pub const TOKEN: &str = "pets-test-token";
 
+/// What a wrong-typed `age` carries: a report must show it as text, never run it.
+pub const MARKUP: &str = "<script>document.title='pwned'</script>";
+
+/// The paths and the identifier a service answers with.
+#[derive(Clone, Copy, Debug)]
+pub enum Api {
+    /// tests/conform/pets.yaml: `/pets`, `/pets/{id}`, `id`.
+    Pets,
+    /// tests/conform/linked.yaml: `/pet-registrations`, `/pet-lookup/{code}`, `ref`.
+    Linked,
+}
+
 /// What the pets service gets wrong.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Fault {
     /// Nothing: the service keeps its contract.
     None,
-    /// A pet's `age` is read back as a string.
+    /// A pet's `age` is read back as a string, carrying markup ([`MARKUP`]).
     WrongType,
     /// An `age` above 30 is accepted.
     OutOfRange,
@@ -59,6 +72,8 @@ impl Fault {
 struct Pets {
     fault: Fault,
     token: Arc<str>,
+    /// The property naming a pet in its answers.
+    key: &'static str,
     pets: Arc<Mutex<BTreeMap<String, Value>>>,
     next: Arc<AtomicU64>,
     posts: Arc<AtomicU64>,
@@ -78,7 +93,7 @@ impl Pets {
     fn shown(&self, pet: &Value) -> Value {
         let mut pet = pet.clone();
         if self.fault == Fault::WrongType {
-            pet["age"] = json!(pet["age"].to_string());
+            pet["age"] = json!(format!("{} {MARKUP}", pet["age"]));
         }
         pet
     }
@@ -140,7 +155,7 @@ async fn create(State(s): State<Pets>, headers: HeaderMap, body: Bytes) -> Respo
     }
     let id = format!("p{}", s.next.fetch_add(1, Ordering::SeqCst) + 1);
     let mut pet = body;
-    pet["id"] = json!(id);
+    pet[s.key] = json!(id);
     s.pets.lock().unwrap().insert(id, pet.clone());
     (StatusCode::CREATED, axum::Json(s.shown(&pet))).into_response()
 }
@@ -152,6 +167,30 @@ async fn read(State(s): State<Pets>, headers: HeaderMap, UrlPath(id): UrlPath<St
     let pet = s.pets.lock().unwrap().get(&id).cloned();
     match pet.filter(|_| s.fault != Fault::NoReadBack) {
         Some(pet) => axum::Json(s.shown(&pet)).into_response(),
+        None => error(StatusCode::NOT_FOUND, "no such pet"),
+    }
+}
+
+async fn replace(
+    State(s): State<Pets>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+    body: Bytes,
+) -> Response {
+    if let Some(r) = s.refused(&headers) {
+        return r;
+    }
+    let mut pet = match serde_json::from_slice::<Value>(&body) {
+        Ok(v) if s.valid(&v) => v,
+        _ => return error(StatusCode::BAD_REQUEST, "invalid pet"),
+    };
+    pet[s.key] = json!(id);
+    let mut pets = s.pets.lock().unwrap();
+    match pets.get_mut(&id) {
+        Some(old) => {
+            *old = pet.clone();
+            axum::Json(s.shown(&pet)).into_response()
+        }
         None => error(StatusCode::NOT_FOUND, "no such pet"),
     }
 }
@@ -170,19 +209,25 @@ async fn remove(
     }
 }
 
-/// The pets service with `fault`, asking for `token`, and its count of POSTs.
-pub fn app(fault: Fault, token: &str) -> (Router, Arc<AtomicU64>) {
+/// The pets service as `api` names it, with `fault`, asking for `token`,
+/// and its count of POSTs.
+pub fn app(api: Api, fault: Fault, token: &str) -> (Router, Arc<AtomicU64>) {
+    let (collection, item, key) = match api {
+        Api::Pets => ("/pets", "/pets/{id}", "id"),
+        Api::Linked => ("/pet-registrations", "/pet-lookup/{id}", "ref"),
+    };
     let state = Pets {
         fault,
         token: token.into(),
+        key,
         pets: Arc::default(),
         next: Arc::default(),
         posts: Arc::default(),
     };
     let posts = state.posts.clone();
     let router = Router::new()
-        .route("/pets", get(list).post(create))
-        .route("/pets/{id}", get(read).delete(remove))
+        .route(collection, get(list).post(create))
+        .route(item, get(read).put(replace).delete(remove))
         .with_state(state);
     (router, posts)
 }
