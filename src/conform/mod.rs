@@ -320,15 +320,20 @@ mod tests {
         }
     }
 
-    #[test]
-    fn every_operation_with_a_json_body_gets_a_body_that_is_not_json() {
+    /// Every case of the built-in specs, for the mock's variables.
+    fn every_builtin_case() -> Vec<Planned> {
         let catalog = Catalog::builtin().expect("built-in specs");
         let options = ConformOptions {
             seed: 0,
             max_cases: 1000,
             vars: mock_vars(),
         };
-        let planned = plan(&catalog, &options).expect("generated scenarios parse");
+        plan(&catalog, &options).expect("generated scenarios parse")
+    }
+
+    #[test]
+    fn every_operation_with_a_json_body_gets_a_body_that_is_not_json() {
+        let planned = every_builtin_case();
         let mut with_body = 0;
         let examples = planned.iter().filter(|p| p.case.title == "the example");
         for first in examples.filter(|p| p.case.steps[0].body.is_some()) {
@@ -352,13 +357,7 @@ mod tests {
 
     #[test]
     fn every_kind_of_case_is_generated_for_the_built_in_specs() {
-        let catalog = Catalog::builtin().expect("built-in specs");
-        let options = ConformOptions {
-            seed: 0,
-            max_cases: 1000,
-            vars: mock_vars(),
-        };
-        let planned = plan(&catalog, &options).expect("generated scenarios parse");
+        let planned = every_builtin_case();
         for kind in [
             Kind::Positive,
             Kind::Negative,
