@@ -1130,13 +1130,8 @@ fn run_conform(args: ConformArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return invalid(format!("cannot start the async runtime: {e}")),
     };
-    let outcomes = runtime.block_on(vouch::conform::run(
-        catalog.clone(),
-        &planned,
-        &kind,
-        &run,
-        jobs,
-    ));
+    let suite = std::sync::Arc::new(vouch::suite::Suite::new(catalog.clone(), kind, run));
+    let outcomes = runtime.block_on(vouch::conform::run(&suite, &planned, jobs));
     if outcomes.iter().any(|o| o.verdict == Verdict::Unreachable) {
         eprintln!("error: the target did not answer");
         return ExitCode::from(EXIT_UNREACHABLE);
@@ -1153,9 +1148,7 @@ fn run_conform(args: ConformArgs) -> ExitCode {
             .filter(|(_, _, f)| !f.is_empty())
             .map(|(p, o, _)| ((*p).clone(), (*o).clone()))
             .collect();
-        let saved = runtime.block_on(vouch::conform::save_failures(
-            &catalog, &failed, &kind, &run, dir,
-        ));
+        let saved = runtime.block_on(vouch::conform::save_failures(&suite, &failed, dir));
         match saved {
             Ok(paths) => report.saved = paths,
             Err(e) => return invalid(e),

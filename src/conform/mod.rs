@@ -20,11 +20,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::check::{Finding, Rule};
-use crate::runner::{RunOptions, ScenarioOutcome, StepError};
+use crate::runner::{ScenarioOutcome, StepError};
 use crate::scenario::template::Vars;
 use crate::scenario::{Scenario, parse_scenario};
 use crate::spec::{Catalog, StatusKey};
-use crate::suite::{TargetKind, run_all};
+use crate::suite::Suite;
 
 pub use case::{Case, Kind};
 pub use report::{ConformReport, ConformReportKind};
@@ -156,24 +156,10 @@ pub struct Failure {
     pub scenario: String,
 }
 
-/// Runs `planned` on `kind` with at most `jobs` cases at once.
-pub async fn run(
-    catalog: Arc<Catalog>,
-    planned: &[Planned],
-    kind: &TargetKind,
-    options: &RunOptions,
-    jobs: usize,
-) -> Vec<ScenarioOutcome> {
+/// Runs `planned` on `suite`'s target with at most `jobs` cases at once.
+pub async fn run(suite: &Arc<Suite>, planned: &[Planned], jobs: usize) -> Vec<ScenarioOutcome> {
     let scenarios = planned.iter().map(|p| p.scenario.clone()).collect();
-    run_all(
-        catalog,
-        scenarios,
-        kind.clone(),
-        options.clone(),
-        jobs,
-        |_| {},
-    )
-    .await
+    suite.run_all(scenarios, jobs, |_| {}).await
 }
 
 /// The checks a case's outcome fails.
@@ -241,18 +227,19 @@ pub fn check_of(rule: Rule, kind: Kind) -> &'static str {
 /// Shrinks each failed case and writes it under `dir` as a scenario file;
 /// the paths written, in case order.
 pub async fn save_failures(
-    catalog: &Arc<Catalog>,
+    suite: &Suite,
     results: &[(Planned, ScenarioOutcome)],
-    kind: &TargetKind,
-    options: &RunOptions,
     dir: &Path,
 ) -> Result<Vec<PathBuf>, ConformError> {
     let mut written = Vec::new();
     for (planned, outcome) in results {
-        let Some(first) = failures(catalog, planned, outcome).into_iter().next() else {
+        let Some(first) = failures(suite.catalog(), planned, outcome)
+            .into_iter()
+            .next()
+        else {
             continue;
         };
-        let smallest = shrink::shrink(catalog, planned, &first, kind, options).await;
+        let smallest = shrink::shrink(suite, planned, &first).await;
         let name = format!(
             "{}-{}.yaml",
             slug(&smallest.case.operation),
