@@ -20,7 +20,7 @@ use crate::spec::Catalog;
 pub enum TargetKind {
     /// An in-process mock per scenario, starting from these fixtures, accepting this token.
     Mock {
-        /// Seed data each fresh mock starts from.
+        /// Seed data each scenario's mock starts from.
         fixtures: Fixtures,
         /// The credential the mock accepts.
         token: String,
