@@ -72,7 +72,7 @@ enum Command {
     /// Replay scenarios against the built-in mock and a live target, and score how alike they answer.
     Fidelity(FidelityArgs),
     /// Generate conformance cases from the specs and run them against the built-in mock (default)
-    /// or a live target. Against the built-in mock every case runs (a fresh mock each); against
+    /// or a live target. Against the built-in mock every case runs (each on a mock reset to its fixtures); against
     /// a live target cases that may change state run only with --allow-destructive.
     Conform(ConformArgs),
     /// Record traffic through a proxy to a live service; Ctrl-C writes it as a scenario file.
@@ -556,7 +556,7 @@ fn load_fixtures(path: Option<&PathBuf>) -> Result<Fixtures, String> {
     }
 }
 
-/// The built-in mock as a target: fresh per scenario, with these fixtures.
+/// The built-in mock as a target: reset to these fixtures for each scenario.
 fn mock_target(fixtures: Option<&PathBuf>) -> Result<TargetKind, String> {
     Ok(TargetKind::Mock {
         fixtures: load_fixtures(fixtures)?,
@@ -1130,13 +1130,8 @@ fn run_conform(args: ConformArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return invalid(format!("cannot start the async runtime: {e}")),
     };
-    let outcomes = runtime.block_on(vouch::conform::run(
-        catalog.clone(),
-        &planned,
-        &kind,
-        &run,
-        jobs,
-    ));
+    let suite = std::sync::Arc::new(vouch::suite::Suite::new(catalog.clone(), kind, run));
+    let outcomes = runtime.block_on(vouch::conform::run(&suite, &planned, jobs));
     if outcomes.iter().any(|o| o.verdict == Verdict::Unreachable) {
         eprintln!("error: the target did not answer");
         return ExitCode::from(EXIT_UNREACHABLE);
@@ -1153,9 +1148,7 @@ fn run_conform(args: ConformArgs) -> ExitCode {
             .filter(|(_, _, f)| !f.is_empty())
             .map(|(p, o, _)| ((*p).clone(), (*o).clone()))
             .collect();
-        let saved = runtime.block_on(vouch::conform::save_failures(
-            &catalog, &failed, &kind, &run, dir,
-        ));
+        let saved = runtime.block_on(vouch::conform::save_failures(&suite, &failed, dir));
         match saved {
             Ok(paths) => report.saved = paths,
             Err(e) => return invalid(e),

@@ -1,25 +1,26 @@
-//! Running a set of scenarios: picks the target for each (a fresh built-in
-//! mock per scenario, or the live target), applies the safety rules for live
-//! targets, runs them in parallel and hands each outcome to the reporters.
+//! Running a set of scenarios: picks the target for each (a built-in mock
+//! reset to its fixtures per scenario, or the live target), applies the
+//! safety rules for live targets, runs them in parallel and hands each
+//! outcome to the reporters.
 //! This is the wiring the CLI and the `cargo test` harness share; the runner
 //! itself never sees the mock.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::mock::{Fixtures, MockServer, MockState};
 use crate::redact::Redactor;
-use crate::runner::{RunOptions, ScenarioOutcome, Target, run_scenario};
+use crate::runner::{RunOptions, ScenarioOutcome, StepOutcome, Target, Verdict, run_scenario};
 use crate::scenario::Scenario;
 use crate::spec::Catalog;
 
 /// Where scenarios run.
 #[derive(Clone)]
 pub enum TargetKind {
-    /// A fresh in-process mock per scenario, with these fixtures and this token.
+    /// An in-process mock per scenario, starting from these fixtures, accepting this token.
     Mock {
-        /// Seed data each fresh mock starts from.
+        /// Seed data each scenario's mock starts from.
         fixtures: Fixtures,
         /// The credential the mock accepts.
         token: String,
@@ -121,42 +122,104 @@ pub async fn run_one(
     kind: &TargetKind,
     options: &RunOptions,
 ) -> ScenarioOutcome {
-    match kind {
-        TargetKind::Live {
-            target,
-            allow_destructive,
-        } => {
-            if scenario.has_tag("destructive") && !allow_destructive {
-                return ScenarioOutcome::skipped(
-                    scenario,
-                    &options.root,
-                    "destructive: pass --allow-destructive to run it against a live target".into(),
-                );
-            }
-            run_scenario(catalog, scenario, target, options).await
+    Suite::new(catalog.clone(), kind.clone(), options.clone())
+        .run(scenario)
+        .await
+}
+
+/// Scenarios run on one target with one HTTP client (building one reads the
+/// system's root certificates, which takes longer than most scenarios) and,
+/// on the built-in mock, a pool of mocks. A pooled mock serves one scenario
+/// at a time and is reset to its fixtures (state, journal, faults) before the
+/// next, so each scenario starts as on a fresh mock without a new server and
+/// connection. A mock that may still be serving a request (a scenario ended
+/// on a timeout or a dropped connection) is never reused.
+pub struct Suite {
+    catalog: Arc<Catalog>,
+    kind: TargetKind,
+    options: RunOptions,
+    client: reqwest::Client,
+    idle: Mutex<Vec<MockServer>>,
+}
+
+impl Suite {
+    /// Scenarios of `catalog` on `kind`, run with `options`.
+    pub fn new(catalog: Arc<Catalog>, kind: TargetKind, options: RunOptions) -> Suite {
+        Suite {
+            client: crate::live::client(options.timeout),
+            catalog,
+            kind,
+            options,
+            idle: Mutex::new(Vec::new()),
         }
-        TargetKind::Mock { fixtures, token } => {
-            let state = MockState::new(catalog.clone(), fixtures.clone(), token.clone());
-            let server = match MockServer::start(state, ([127, 0, 0, 1], 0).into()).await {
-                Ok(s) => s,
-                Err(e) => {
+    }
+
+    /// The catalog the scenarios are checked against.
+    pub fn catalog(&self) -> &Arc<Catalog> {
+        &self.catalog
+    }
+
+    /// Runs `scenario`; see [`run_one`].
+    pub async fn run(&self, scenario: &Scenario) -> ScenarioOutcome {
+        let options = &self.options;
+        match &self.kind {
+            TargetKind::Live {
+                target,
+                allow_destructive,
+            } => {
+                if scenario.has_tag("destructive") && !allow_destructive {
                     return ScenarioOutcome::skipped(
                         scenario,
                         &options.root,
-                        format!("could not start the built-in mock: {e}"),
+                        "destructive: pass --allow-destructive to run it against a live target"
+                            .into(),
                     );
                 }
-            };
-            let target = Target {
-                default_base_url: Some(server.url()),
-                default_token: Some(token.clone()),
-                base_urls: BTreeMap::new(),
-                tokens: BTreeMap::new(),
-                live: false,
-            };
-            run_scenario(catalog, scenario, &target, options).await
+                run_scenario(&self.client, &self.catalog, scenario, target, options).await
+            }
+            TargetKind::Mock { fixtures, token } => {
+                let server = match self.take_mock(fixtures, token).await {
+                    Ok(s) => s,
+                    Err(e) => {
+                        return ScenarioOutcome::skipped(
+                            scenario,
+                            &options.root,
+                            format!("could not start the built-in mock: {e}"),
+                        );
+                    }
+                };
+                let target = Target {
+                    default_base_url: Some(server.url()),
+                    default_token: Some(token.clone()),
+                    base_urls: BTreeMap::new(),
+                    tokens: BTreeMap::new(),
+                    live: false,
+                };
+                let outcome =
+                    run_scenario(&self.client, &self.catalog, scenario, &target, options).await;
+                if outcome.verdict != Verdict::Unreachable {
+                    lock(&self.idle).push(server);
+                }
+                outcome
+            }
         }
     }
+
+    /// An idle mock reset to its fixtures, or a new one.
+    async fn take_mock(&self, fixtures: &Fixtures, token: &str) -> std::io::Result<MockServer> {
+        let idle = lock(&self.idle).pop();
+        if let Some(server) = idle {
+            server.state.reset();
+            return Ok(server);
+        }
+        let state = MockState::new(self.catalog.clone(), fixtures.clone(), token.to_string());
+        MockServer::start(state, ([127, 0, 0, 1], 0).into()).await
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A scenario that panicked must not stop the others from taking a mock.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Runs `scenarios` with at most `jobs` at once; `on_done` sees each outcome as it finishes,
@@ -167,43 +230,59 @@ pub async fn run_all(
     kind: TargetKind,
     options: RunOptions,
     jobs: usize,
-    mut on_done: impl FnMut(&ScenarioOutcome),
+    on_done: impl FnMut(&ScenarioOutcome),
 ) -> Vec<ScenarioOutcome> {
-    let semaphore = Arc::new(tokio::sync::Semaphore::new(jobs.max(1)));
-    let kind = Arc::new(kind);
-    let options = Arc::new(options);
-    let redactor = Arc::new(Redactor::new(&kind.secrets()));
-    let mut tasks = tokio::task::JoinSet::new();
-    for (index, scenario) in scenarios.into_iter().enumerate() {
-        let (catalog, kind, options, semaphore, redactor) = (
-            catalog.clone(),
-            kind.clone(),
-            options.clone(),
-            semaphore.clone(),
-            redactor.clone(),
-        );
-        tasks.spawn(async move {
-            let _permit = semaphore.acquire_owned().await;
-            let run = std::panic::AssertUnwindSafe(run_one(&catalog, &scenario, &kind, &options));
-            let mut outcome = futures_util::FutureExt::catch_unwind(run).await.unwrap_or_else(|_| {
-                let mut failed = ScenarioOutcome::skipped(&scenario, &options.root, String::new());
-                failed.verdict = crate::runner::Verdict::Failed;
-                failed.steps.push(crate::runner::StepOutcome::internal_error("vouch itself failed while running this scenario (a bug: please report it)"));
-                failed
+    Arc::new(Suite::new(catalog, kind, options))
+        .run_all(scenarios, jobs, on_done)
+        .await
+}
+
+impl Suite {
+    /// See [`run_all`].
+    pub async fn run_all(
+        self: &Arc<Self>,
+        scenarios: Vec<Scenario>,
+        jobs: usize,
+        mut on_done: impl FnMut(&ScenarioOutcome),
+    ) -> Vec<ScenarioOutcome> {
+        let semaphore = Arc::new(tokio::sync::Semaphore::new(jobs.max(1)));
+        let redactor = Arc::new(Redactor::new(&self.kind.secrets()));
+        let mut tasks = tokio::task::JoinSet::new();
+        for (index, scenario) in scenarios.into_iter().enumerate() {
+            let (suite, semaphore, redactor) = (self.clone(), semaphore.clone(), redactor.clone());
+            tasks.spawn(async move {
+                let _permit = semaphore.acquire_owned().await;
+                let mut outcome = suite.run_caught(&scenario).await;
+                outcome.redact(&redactor);
+                (index, outcome)
             });
-            outcome.redact(&redactor);
-            (index, outcome)
-        });
-    }
-    let mut outcomes: Vec<(usize, ScenarioOutcome)> = Vec::new();
-    while let Some(joined) = tasks.join_next().await {
-        if let Ok((index, outcome)) = joined {
-            on_done(&outcome);
-            outcomes.push((index, outcome));
         }
+        let mut outcomes: Vec<(usize, ScenarioOutcome)> = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            if let Ok((index, outcome)) = joined {
+                on_done(&outcome);
+                outcomes.push((index, outcome));
+            }
+        }
+        outcomes.sort_by_key(|(i, _)| *i);
+        outcomes.into_iter().map(|(_, o)| o).collect()
     }
-    outcomes.sort_by_key(|(i, _)| *i);
-    outcomes.into_iter().map(|(_, o)| o).collect()
+
+    /// Runs `scenario`; a panic in vouch fails it rather than the run.
+    async fn run_caught(&self, scenario: &Scenario) -> ScenarioOutcome {
+        let run = std::panic::AssertUnwindSafe(self.run(scenario));
+        futures_util::FutureExt::catch_unwind(run)
+            .await
+            .unwrap_or_else(|_| {
+                let mut failed =
+                    ScenarioOutcome::skipped(scenario, &self.options.root, String::new());
+                failed.verdict = Verdict::Failed;
+                failed.steps.push(StepOutcome::internal_error(
+                    "vouch itself failed while running this scenario (a bug: please report it)",
+                ));
+                failed
+            })
+    }
 }
 
 /// A run id unique enough for resource names: 8 random decimal digits, which

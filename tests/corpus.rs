@@ -3,7 +3,8 @@
 //! errors (exit 0; the completeness rules are warnings outside `--strict`),
 //! and is served by `vouch mock --spec` on loopback, answering a documented
 //! GET (carrying the mock's token where the operation asks for a credential,
-//! as `vouch run` sends it) with a status it declares.
+//! as `vouch run` sends it) with a status it declares; and `vouch conform`
+//! against that mock passes the cases it generates from the document.
 
 mod support;
 
@@ -11,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use rstest::rstest;
 use support::{client, send};
 use vouch::spec::{Catalog, Method, Routed};
 
@@ -155,4 +157,33 @@ fn every_corpus_document_is_served_answering_a_documented_get_with_a_declared_st
             operation.id
         );
     }
+}
+
+/// A mock that fails its own generated tests is not faithful: `vouch conform
+/// --spec <document>` (the built-in mock serving it) passes. Twilio's
+/// api_v2010 is not in the table: its path ids follow patterns the generator
+/// cannot yet produce, and its bodies are forms, which it does not yet send.
+#[rstest]
+#[case::oai_petstore_3_0("oai-petstore-3.0.json")]
+#[case::oai_petstore_expanded_3_0("oai-petstore-expanded-3.0.json")]
+#[case::oai_webhook_example_3_1("oai-webhook-example-3.1.json")]
+#[case::oai_petstore_2_0("oai-petstore-2.0.yaml")]
+#[case::oai_uber_2_0("oai-uber-2.0.yaml")]
+#[case::oai_petstore_separate_2_0("oai-petstore-separate-2.0/spec/swagger.yaml")]
+#[case::swagger_petstore_3_0("swagger-petstore-3.0.yaml")]
+#[case::swagger_petstore_3_1("swagger-petstore-3.1.yaml")]
+fn the_mock_of_each_corpus_document_passes_vouch_conform(#[case] file: &str) {
+    let out = Command::new(env!("CARGO_BIN_EXE_vouch"))
+        .args(["conform", "--max-cases", "12", "--spec"])
+        .arg(corpus_file(file))
+        .env_remove("VOUCH_BASE_URL")
+        .env_remove("VOUCH_TOKEN")
+        .env_remove("VOUCH_MOCK_TOKEN")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{file}:\n{stdout}{stderr}");
+    assert!(stdout.contains(" 0 failed check(s)"), "{file}:\n{stdout}");
 }

@@ -466,3 +466,25 @@ fn the_builtin_fixtures_and_catalog_serve_the_whole_suite() {
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains(" passed, 0 failed, 0 skipped"), "{stdout}");
 }
+
+/// Scenarios share the built-in mocks of a run (one per job): each must still
+/// start from the fixtures, whatever the one before it changed.
+#[test]
+fn a_scenario_never_sees_what_an_earlier_one_changed_on_the_built_in_mock() {
+    let dir = temp_dir("no-leak");
+    let instance = "08ba7a0e-af00-4072-a5e5-1298ed6c1aa0";
+    let open = format!(
+        "name: opens a port and leaves it open\nsteps:\n  - operation: alaya-cci.openPort\n    params: {{id: \"{instance}\"}}\n    body: {{protocol: http, port: 7860}}\n    expect: {{status: 200}}\n    snapshot: false\n"
+    );
+    let list = format!(
+        "name: sees only the fixtures' ports\nsteps:\n  - operation: alaya-cci.listOpenPorts\n    params: {{id: \"{instance}\"}}\n    expect:\n      status: 200\n      body:\n        - pointer: /data/customPorts\n          equals: []\n    snapshot: false\n"
+    );
+    std::fs::write(dir.join("1-open.yaml"), open).unwrap();
+    std::fs::write(dir.join("2-list.yaml"), list).unwrap();
+    let dir_text = dir.display().to_string();
+    let out = vouch(&["run", "--jobs", "1", &dir_text], &[]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(all.contains("2 passed"), "{all}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -20,11 +20,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::check::{Finding, Rule};
-use crate::runner::{RunOptions, ScenarioOutcome, StepError};
+use crate::runner::{ScenarioOutcome, StepError};
 use crate::scenario::template::Vars;
 use crate::scenario::{Scenario, parse_scenario};
-use crate::spec::{Catalog, StatusKey};
-use crate::suite::{TargetKind, run_all};
+use crate::spec::{Catalog, Operation, Spec, StatusKey};
+use crate::suite::Suite;
 
 pub use case::{Case, Kind};
 pub use report::{ConformReport, ConformReportKind, Saved};
@@ -73,31 +73,77 @@ pub enum ConformError {
     /// A generated scenario did not parse: a bug of the generator, named with its text.
     #[error("vouch conform wrote a scenario it cannot read (a bug: please report it): {0}")]
     Generated(String),
+    /// Planning an operation's cases panicked: a bug of the generator.
+    #[error("vouch conform failed while writing cases (a bug: please report it)")]
+    Panicked,
     /// A failure could not be saved.
     #[error("writing {0}: {1}")]
     Save(PathBuf, std::io::Error),
 }
 
-/// Every case for every operation of `catalog`, at most `max_cases` each.
+/// Every case for every operation of `catalog`, at most `max_cases` each,
+/// in catalog order. Operations are planned on every core: reading each
+/// case back as a scenario is most of a run's work.
 pub fn plan(catalog: &Catalog, options: &ConformOptions) -> Result<Vec<Planned>, ConformError> {
-    let mut out = Vec::new();
-    for spec in catalog.specs() {
-        for (index, op) in spec.operations.iter().enumerate() {
-            let rng = fastrand::Rng::with_seed(options.seed ^ fnv(&op.id));
-            let mut context = generate::Context {
-                spec,
-                vars: &options.vars,
-                rng,
-            };
-            let mut cases = context.cases(op);
-            keep(&mut cases, options.max_cases, &mut context.rng);
-            for (n, case) in cases.into_iter().enumerate() {
-                let file = format!("{ROOT}/{}/{:03}-{:03}.yaml", spec.name, index, n);
-                out.push(planned(catalog, case, &spec.name, Path::new(&file))?);
-            }
-        }
-    }
-    Ok(out)
+    let operations: Vec<(&Spec, usize, &Operation)> = catalog
+        .specs()
+        .iter()
+        .flat_map(|spec| {
+            spec.operations
+                .iter()
+                .enumerate()
+                .map(move |(i, op)| (spec, i, op))
+        })
+        .collect();
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut planned: Vec<(usize, Vec<Planned>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|worker| {
+                let mine = operations.iter().enumerate().skip(worker).step_by(workers);
+                scope.spawn(move || {
+                    mine.map(|(at, &(spec, index, op))| {
+                        Ok((at, plan_operation(catalog, options, spec, index, op)?))
+                    })
+                    .collect::<Result<Vec<_>, ConformError>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(ConformError::Panicked)))
+            .collect::<Result<Vec<_>, _>>()
+    })?
+    .into_iter()
+    .flatten()
+    .collect();
+    planned.sort_by_key(|(at, _)| *at);
+    Ok(planned.into_iter().flat_map(|(_, p)| p).collect())
+}
+
+/// The cases of `op`, the `index`th operation of `spec`.
+fn plan_operation(
+    catalog: &Catalog,
+    options: &ConformOptions,
+    spec: &Spec,
+    index: usize,
+    op: &Operation,
+) -> Result<Vec<Planned>, ConformError> {
+    let rng = fastrand::Rng::with_seed(options.seed ^ fnv(&op.id));
+    let mut context = generate::Context {
+        spec,
+        vars: &options.vars,
+        rng,
+    };
+    let mut cases = context.cases(op);
+    keep(&mut cases, options.max_cases, &mut context.rng);
+    cases
+        .into_iter()
+        .enumerate()
+        .map(|(n, case)| {
+            let file = format!("{ROOT}/{}/{:03}-{:03}.yaml", spec.name, index, n);
+            planned(catalog, case, &spec.name, Path::new(&file))
+        })
+        .collect()
 }
 
 /// A case with its scenario, parsed as `file`.
@@ -156,24 +202,10 @@ pub struct Failure {
     pub scenario: String,
 }
 
-/// Runs `planned` on `kind` with at most `jobs` cases at once.
-pub async fn run(
-    catalog: Arc<Catalog>,
-    planned: &[Planned],
-    kind: &TargetKind,
-    options: &RunOptions,
-    jobs: usize,
-) -> Vec<ScenarioOutcome> {
+/// Runs `planned` on `suite`'s target with at most `jobs` cases at once.
+pub async fn run(suite: &Arc<Suite>, planned: &[Planned], jobs: usize) -> Vec<ScenarioOutcome> {
     let scenarios = planned.iter().map(|p| p.scenario.clone()).collect();
-    run_all(
-        catalog,
-        scenarios,
-        kind.clone(),
-        options.clone(),
-        jobs,
-        |_| {},
-    )
-    .await
+    suite.run_all(scenarios, jobs, |_| {}).await
 }
 
 /// The checks a case's outcome fails.
@@ -241,18 +273,19 @@ pub fn check_of(rule: Rule, kind: Kind) -> &'static str {
 /// Shrinks each failed case and writes it under `dir` as a scenario file;
 /// the files written, in case order.
 pub async fn save_failures(
-    catalog: &Arc<Catalog>,
+    suite: &Suite,
     results: &[(Planned, ScenarioOutcome)],
-    kind: &TargetKind,
-    options: &RunOptions,
     dir: &Path,
 ) -> Result<Vec<Saved>, ConformError> {
     let mut written = Vec::new();
     for (planned, outcome) in results {
-        let Some(first) = failures(catalog, planned, outcome).into_iter().next() else {
+        let Some(first) = failures(suite.catalog(), planned, outcome)
+            .into_iter()
+            .next()
+        else {
             continue;
         };
-        let smallest = shrink::shrink(catalog, planned, &first, kind, options).await;
+        let smallest = shrink::shrink(suite, planned, &first).await;
         let name = format!(
             "{}-{}.yaml",
             slug(&smallest.case.operation),

@@ -1,30 +1,20 @@
 //! Shrinking a failed case: try smaller versions of it (the steps after
 //! the failing one, a step before it, a body property left out) and keep
 //! the first that still fails the same check at the same step, until none
-//! does. Each try runs
-//! against the same kind of target as the case did (a fresh mock each time
-//! against the built-in mock).
-
-use std::sync::Arc;
+//! does. Each try runs on the same suite as the case did (on the built-in
+//! mock, a mock reset to its fixtures).
 
 use serde_json::Value;
 
 use super::{Failure, Planned, failures, planned};
-use crate::runner::RunOptions;
-use crate::spec::Catalog;
-use crate::suite::{TargetKind, run_one};
+use crate::suite::Suite;
 
 /// Most cases tried while shrinking one failure.
 const MAX_TRIES: usize = 40;
 
 /// The smallest version of `failed` that still fails `first`'s check at its step.
-pub(crate) async fn shrink(
-    catalog: &Arc<Catalog>,
-    failed: &Planned,
-    first: &Failure,
-    kind: &TargetKind,
-    options: &RunOptions,
-) -> Planned {
+pub(crate) async fn shrink(suite: &Suite, failed: &Planned, first: &Failure) -> Planned {
+    let catalog = suite.catalog();
     let mut best = failed.clone();
     let mut tries = 0;
     'smaller: loop {
@@ -37,7 +27,7 @@ pub(crate) async fn shrink(
             let Ok(next) = planned(catalog, candidate, &best.spec, &file) else {
                 continue;
             };
-            let outcome = run_one(catalog, &next.scenario, kind, options).await;
+            let outcome = suite.run(&next.scenario).await;
             if failures(catalog, &next, &outcome)
                 .iter()
                 .any(|f| f.check == first.check && f.step == first.step)

@@ -28,7 +28,7 @@ use serde_json::{Value, json};
 use super::reply::Reply;
 use super::request::{MockRequest, RequestProblem};
 use super::vendors::{Serve, Vendor};
-use crate::spec::{Operation, Spec};
+use crate::spec::Spec;
 use crud::Outcome;
 pub use crud::State;
 use resource::Model;
@@ -77,7 +77,8 @@ impl Vendor for Crud {
     /// Accepts the token in any credential form the operation declares.
     fn authenticate(&self, req: &MockRequest<'_>, token: &str) -> Option<Reply> {
         let accepted = req.operation.security.admits(req, token);
-        (!accepted).then(|| declared_or(req.operation, 401, json!({"message": "unauthorized"})))
+        let doc = &req.spec.document.value;
+        (!accepted).then(|| answer::error(doc, req.operation, 401, "unauthorized", None))
     }
 
     /// A 400 naming the field, in the declared error status and shape.
@@ -106,22 +107,5 @@ fn handle(req: &MockRequest<'_>, state: &mut State) -> Reply {
             answer::error(doc, op, 404, &format!("`{id}` not found"), None)
         }
         None => answer::success(doc, op, status, None),
-    }
-}
-
-/// `fallback` in the status that fits `status` when it fits the declared
-/// response, else the declared example.
-fn declared_or(op: &Operation, status: u16, fallback: Value) -> Reply {
-    let status = answer::error_status(op, status);
-    let declared = op.response_for(status);
-    let schema = declared
-        .and_then(|r| r.content.first())
-        .and_then(|m| m.schema.as_ref());
-    let example = declared.and_then(|r| r.content.iter().find_map(|m| m.examples.first()));
-    match example {
-        Some(example) if schema.is_some_and(|s| !s.is_valid(&fallback)) => {
-            Reply::json(status, example.value.clone())
-        }
-        _ => Reply::json(status, fallback),
     }
 }

@@ -266,15 +266,17 @@ impl ScenarioOutcome {
     }
 }
 
-/// Runs one scenario: its steps until one fails, then every teardown step.
+/// Runs one scenario: its steps until one fails, then every teardown step,
+/// over `client` ([`crate::live::client`]; share one across scenarios, since
+/// building one reads the system's root certificates).
 pub async fn run_scenario(
+    client: &reqwest::Client,
     catalog: &Catalog,
     scenario: &Scenario,
     target: &Target,
     options: &RunOptions,
 ) -> ScenarioOutcome {
     let started = Instant::now();
-    let client = crate::live::client(options.timeout);
     let redactor = Redactor::new(&target.secrets());
     let mut vars = initial_vars(scenario, options);
     let id = scenario.id(&options.root);
@@ -291,7 +293,7 @@ pub async fn run_scenario(
         teardown,
     };
     for (i, step) in scenario.steps.iter().enumerate() {
-        let outcome = context(i, false).run(step, &client, &mut vars).await;
+        let outcome = context(i, false).run(step, client, &mut vars).await;
         unreachable |= matches!(outcome.error, Some(StepError::Unreachable(_)));
         failed |= !outcome.passed();
         steps.push(outcome);
@@ -302,7 +304,7 @@ pub async fn run_scenario(
     if !unreachable {
         for (i, step) in scenario.teardown.iter().enumerate() {
             let outcome = context(scenario.steps.len() + i, true)
-                .run(step, &client, &mut vars)
+                .run(step, client, &mut vars)
                 .await;
             // A teardown step whose captures never happened is skipped, not failed.
             failed |= !outcome.passed() && !matches!(outcome.error, Some(StepError::NotRun(_)));

@@ -4,9 +4,11 @@
 //! where present; otherwise a plain value of the declared type and format
 //! within the declared bounds. Local `$ref`s are followed (to a fixed depth,
 //! so recursive schemas end). The caller validates the result against the
-//! compiled schema: a keyword this module does not honour (a `pattern`)
-//! shows up there, not as a wrong answer.
+//! compiled schema: a keyword this module does not honour shows up there,
+//! not as a wrong answer. A string with a `pattern` is the shortest text the
+//! pattern matches (Twilio's `^AC[0-9a-fA-F]{32}$` gives `AC` and 32 `a`s).
 
+use regex_syntax::hir::{Class, Hir, HirKind};
 use serde_json::{Map, Value, json};
 
 use crate::mock::random;
@@ -196,8 +198,15 @@ fn bound(schema: &Value, key: &str) -> Option<f64> {
     schema.get(key).and_then(Value::as_f64)
 }
 
-/// A string of the declared format and length.
+/// A string of the declared pattern, else of the declared format, and of the declared length.
 fn string(schema: &Value) -> String {
+    let matching = schema
+        .get("pattern")
+        .and_then(Value::as_str)
+        .and_then(shortest_match);
+    if let Some(text) = matching {
+        return text;
+    }
     let format = schema.get("format").and_then(Value::as_str).unwrap_or("");
     let text = match format {
         "date-time" => "2024-01-01T00:00:00Z".to_string(),
@@ -219,6 +228,64 @@ fn string(schema: &Value) -> String {
         text.push('x');
     }
     text
+}
+
+/// The shortest text `pattern` matches, each character class taking a
+/// letter or digit where it has one; `None` when the pattern does not parse
+/// or asks for more than [`MAX_MATCH`] characters.
+fn shortest_match(pattern: &str) -> Option<String> {
+    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+    let mut out = String::new();
+    write_match(&hir, &mut out)?;
+    Some(out)
+}
+
+/// The longest text [`shortest_match`] makes.
+const MAX_MATCH: usize = 4096;
+
+fn write_match(hir: &Hir, out: &mut String) -> Option<()> {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => {}
+        HirKind::Literal(literal) => out.push_str(std::str::from_utf8(&literal.0).ok()?),
+        HirKind::Class(Class::Unicode(class)) => {
+            let has = |c: char| {
+                class
+                    .ranges()
+                    .iter()
+                    .any(|r| (r.start()..=r.end()).contains(&c))
+            };
+            let plain = ('a'..='z')
+                .chain('A'..='Z')
+                .chain('0'..='9')
+                .find(|c| has(*c));
+            out.push(plain.or_else(|| class.ranges().first().map(|r| r.start()))?);
+        }
+        HirKind::Class(Class::Bytes(class)) => {
+            let has = |b: u8| {
+                class
+                    .ranges()
+                    .iter()
+                    .any(|r| (r.start()..=r.end()).contains(&b))
+            };
+            let plain = (b'a'..=b'z')
+                .chain(b'A'..=b'Z')
+                .chain(b'0'..=b'9')
+                .find(|b| has(*b));
+            out.push(char::from(plain.filter(u8::is_ascii)?));
+        }
+        HirKind::Repetition(repetition) => {
+            for _ in 0..repetition.min {
+                write_match(&repetition.sub, out)?;
+                if out.len() > MAX_MATCH {
+                    return None;
+                }
+            }
+        }
+        HirKind::Capture(capture) => write_match(&capture.sub, out)?,
+        HirKind::Concat(all) => all.iter().try_for_each(|h| write_match(h, out))?,
+        HirKind::Alternation(any) => write_match(any.first()?, out)?,
+    }
+    Some(())
 }
 
 /// The lowest integer the bounds allow (1 when they allow it), a multiple
@@ -334,6 +401,19 @@ mod tests {
         assert_eq!(
             integer_range(&json!({"format": "int32"})).1,
             i64::from(i32::MAX)
+        );
+    }
+
+    #[test]
+    fn a_string_with_a_pattern_is_one_the_pattern_matches() {
+        let sid = json!({"type": "string", "minLength": 34, "maxLength": 34, "pattern": "^AC[0-9a-fA-F]{32}$"});
+        assert_eq!(string(&sid), format!("AC{}", "a".repeat(32)));
+        let code = json!({"type": "string", "pattern": "^(GET|POST)-[a-z_]+\\.v\\d?$"});
+        assert_eq!(string(&code), "GET-a.v");
+        // A pattern that does not parse leaves the plain string.
+        assert_eq!(
+            string(&json!({"type": "string", "pattern": "(["})),
+            "string"
         );
     }
 }
