@@ -125,6 +125,17 @@ pub struct Observed<'a> {
     pub body: &'a [u8],
 }
 
+/// Whether `finding` only says that a refusal's status is undeclared, on an
+/// operation that declares no client error at all (see
+/// [`Operation::declares_client_errors`]): the refusal is what a server must
+/// answer, so the mock's self-check and `vouch conform` do not hold it
+/// against the target. `vouch run` still reports it: the spec is incomplete.
+pub fn undeclared_refusal_left_open(op: &Operation, finding: &Finding, status: u16) -> bool {
+    finding.rule == Rule::UndeclaredStatus
+        && (400..500).contains(&status)
+        && !op.declares_client_errors()
+}
+
 /// Checks `response` against `op`. `expect_server_error` says whether the
 /// caller asked for a 5xx (then a 5xx is not a finding by itself).
 pub fn check_response(

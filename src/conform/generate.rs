@@ -88,16 +88,28 @@ impl Context<'_> {
                 }
             }
             step.body = Some(body);
+        } else if let Some(media) = op.request_body.as_ref().and_then(form_media) {
+            let source = media.schema.as_ref()?.source.clone();
+            let fields = media
+                .examples
+                .first()
+                .map(|e| e.value.clone())
+                .or_else(|| self.schemas().sample(&source, false))?;
+            step.raw_body = Some(form_text(&fields, self.vars)?);
+            step.headers
+                .insert("content-type".into(), json!(FORM_MEDIA_TYPE));
         }
         step.expect = positive(op);
         // An id neither `--vars` nor an example gives names no resource the
-        // target has: not found is then the declared answer (by code, range or `default`).
+        // target has: not found is then the declared answer (by code, range
+        // or `default`), or the answer a spec declaring no refusal leaves open.
         let guessed = op.parameters.iter().any(|p| {
             p.location == ParameterLocation::Path
                 && self.vars.get(&p.name).is_none()
                 && p.examples.is_empty()
         });
-        if guessed && op.response_for(404).is_some() && !step.expect.contains(&json!(404)) {
+        let not_found_allowed = op.response_for(404).is_some() || !op.declares_client_errors();
+        if guessed && not_found_allowed && !step.expect.contains(&json!(404)) {
             step.expect.push(json!(404));
         }
         Some(step)
@@ -647,6 +659,35 @@ fn json_media(body: &crate::spec::RequestBody) -> Option<&crate::spec::MediaType
         .find(|m| crate::media_type::is_json(&m.media_type))
 }
 
+/// The form media type of a request body, if it has one.
+fn form_media(body: &crate::spec::RequestBody) -> Option<&crate::spec::MediaType> {
+    body.content
+        .iter()
+        .find(|m| m.media_type.starts_with(FORM_MEDIA_TYPE))
+}
+
+const FORM_MEDIA_TYPE: &str = "application/x-www-form-urlencoded";
+
+/// An object's fields as a form body (`--vars` naming a field wins), an
+/// array as the field repeated; `None` for a body that is no object.
+fn form_text(fields: &Value, vars: &crate::scenario::template::Vars) -> Option<String> {
+    let mut form = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in fields.as_object()? {
+        let value = vars.get(name).unwrap_or(value);
+        let values = match value {
+            Value::Array(items) => items.iter().collect(),
+            one => vec![one],
+        };
+        for value in values {
+            match value {
+                Value::String(text) => form.append_pair(name, text),
+                other => form.append_pair(name, &other.to_string()),
+            };
+        }
+    }
+    Some(form.finish())
+}
+
 /// The JSON media type of a response, if it has one.
 fn json_response(response: &crate::spec::Response) -> Option<&crate::spec::MediaType> {
     response
@@ -675,4 +716,21 @@ fn edit(body: &Value, pointer: &str, value: Option<&Value>) -> Option<Value> {
 /// A JSON pointer token.
 fn escape(name: &str) -> String {
     name.replace('~', "~0").replace('/', "~1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_form_body_names_each_field_once_per_value_and_vars_win() {
+        let fields = json!({"FriendlyName": "a b&c", "Tags": ["x", "y"], "Port": 8080});
+        let vars: crate::scenario::template::Vars =
+            [("Port".to_string(), json!(9090))].into_iter().collect();
+        assert_eq!(
+            form_text(&fields, &vars).as_deref(),
+            Some("FriendlyName=a+b%26c&Tags=x&Tags=y&Port=9090")
+        );
+        assert_eq!(form_text(&json!("not an object"), &vars), None);
+    }
 }

@@ -226,7 +226,12 @@ pub fn failures(catalog: &Catalog, planned: &Planned, outcome: &ScenarioOutcome)
     for step in &outcome.steps {
         for finding in &step.findings {
             let status = step.exchange.as_ref().map_or(0, |e| e.status);
-            if declared_server_error(catalog, finding, status) {
+            let left_open = catalog
+                .operation(&finding.operation)
+                .is_some_and(|(_, op)| {
+                    crate::check::undeclared_refusal_left_open(op, finding, status)
+                });
+            if left_open || declared_server_error(catalog, finding, status) {
                 continue;
             }
             let check = check_of(finding.rule, planned.case.kind);

@@ -115,7 +115,7 @@ impl<'d> Schemas<'d> {
     /// A value the schema describes: its example, default or first enum
     /// value, else one built from its type and constraints (an object with
     /// its required properties, or every property when `all_fields`).
-    /// `None` when nothing can be built (a `pattern` without an example).
+    /// `None` when nothing can be built (a `pattern` vouch cannot match).
     pub fn sample(&self, schema: &'d Value, all_fields: bool) -> Option<Value> {
         self.sample_at(schema, all_fields, 0)
     }
@@ -267,8 +267,8 @@ impl<'d> Schemas<'d> {
     }
 }
 
-/// A string for a schema without a pattern: its format's, else `vouch`
-/// fitted to its lengths.
+/// A string for a schema: its format's, else the shortest text its pattern
+/// matches, else `vouch` fitted to its lengths.
 fn sample_string(schema: &Value) -> Option<Value> {
     let by_format = match schema.get("format").and_then(Value::as_str) {
         Some("uuid") => Some("00000000-0000-4000-8000-000000000001"),
@@ -283,8 +283,11 @@ fn sample_string(schema: &Value) -> Option<Value> {
     if let Some(text) = by_format {
         return Some(json!(text));
     }
-    if schema.get("pattern").is_some() {
-        return None;
+    if let Some(pattern) = schema.get("pattern") {
+        return pattern
+            .as_str()
+            .and_then(crate::spec::pattern::shortest_match)
+            .map(Value::String);
     }
     let min = uint(schema, "minLength").unwrap_or(0);
     let max = uint(schema, "maxLength").unwrap_or(u64::MAX);
@@ -355,6 +358,16 @@ mod tests {
             schemas.sample(&port, true),
             Some(json!({"port": 1, "name": "vou"}))
         );
+    }
+
+    #[test]
+    fn a_string_with_a_pattern_is_sampled_as_one_it_matches() {
+        let doc = json!({});
+        let sid = json!({"type": "string", "pattern": "^AC[0-9a-fA-F]{32}$"});
+        let sample = Schemas::new(&doc).sample(&sid, false);
+        assert_eq!(sample, Some(json!(format!("AC{}", "a".repeat(32)))));
+        let unreadable = json!({"type": "string", "pattern": "(["});
+        assert_eq!(Schemas::new(&doc).sample(&unreadable, false), None);
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod load;
 mod locate;
 pub mod marks;
 mod openapi31;
+pub mod pattern;
 pub mod routes;
 pub mod schema;
 pub mod security;
@@ -180,6 +181,17 @@ impl Operation {
                 .find(|r| r.status == StatusKey::Default)
         };
         exact.or_else(range).or_else(default)
+    }
+
+    /// Whether the operation declares any client error (a 4xx code, `4XX`
+    /// or `default`). One that declares none leaves refusals unspecified: a
+    /// server must still refuse a bad request, with a 4xx the spec cannot name.
+    pub fn declares_client_errors(&self) -> bool {
+        self.responses.iter().any(|r| match r.status {
+            StatusKey::Code(code) => (400..500).contains(&code),
+            StatusKey::Range(class) => class == 4,
+            StatusKey::Default => true,
+        })
     }
 
     /// An `x-` extension of the operation.
