@@ -45,7 +45,7 @@ impl Context<'_> {
         out.extend(self.malformed_case(op, &base));
         out.extend(self.query_cases(op, &base));
         out.extend(self.auth_cases(op, &base));
-        out.extend(self.method_case(op, &base));
+        out.extend(self.method_cases(op, &base));
         let linked = self.link_case(op, &base);
         let same = |c: &Case| {
             linked
@@ -373,37 +373,44 @@ impl Context<'_> {
             .collect()
     }
 
-    /// A method the operation's path does not declare, on the first
-    /// operation of that path.
-    fn method_case(&self, op: &Operation, base: &CaseStep) -> Option<Case> {
+    /// Each method the operation's path does not declare (of PATCH, PUT,
+    /// POST, DELETE and GET), on the first operation of that path.
+    fn method_cases(&self, op: &Operation, base: &CaseStep) -> Vec<Case> {
         let same_path = |o: &&Operation| o.path == op.path;
         let siblings: Vec<&Operation> = self.spec.operations.iter().filter(same_path).collect();
+        let Some(path) = literal_path(op, &base.params) else {
+            return Vec::new();
+        };
         if siblings.first().map(|o| &o.id) != Some(&op.id) {
-            return None;
+            return Vec::new();
         }
-        let candidates = [
+        let undeclared = [
             Method::Patch,
             Method::Put,
             Method::Post,
             Method::Delete,
             Method::Get,
-        ];
-        let method = candidates
-            .into_iter()
-            .find(|m| !siblings.iter().any(|o| o.method == *m))?;
-        let path = literal_path(op, &base.params)?;
-        let mut step = base.clone();
-        step.name = format!("{method} on a path that does not declare it");
-        step.call = Call::Raw(method, path);
-        step.params = Map::new();
-        step.body = None;
-        step.expect = vec![json!("4XX")];
-        Some(Case {
-            operation: op.id.clone(),
-            kind: Kind::Method,
-            title: step.name.clone(),
-            steps: vec![step],
-        })
+        ]
+        .into_iter()
+        .filter(|m| !siblings.iter().any(|o| o.method == *m));
+        undeclared
+            .map(|method| {
+                let mut step = base.clone();
+                step.name = format!("{method} on a path that does not declare it");
+                step.call = Call::Raw(method, path.clone());
+                step.params = Map::new();
+                step.body = None;
+                step.raw_body = None;
+                step.headers.remove("content-type");
+                step.expect = vec![json!("4XX")];
+                Case {
+                    operation: op.id.clone(),
+                    kind: Kind::Method,
+                    title: step.name.clone(),
+                    steps: vec![step],
+                }
+            })
+            .collect()
     }
 
     /// The statuses a case of `kind` must get. A positive one: 2xx or a
@@ -721,6 +728,37 @@ fn escape(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_method_a_path_does_not_declare_gets_a_case() {
+        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conform/pets.yaml");
+        let catalog = crate::spec::Catalog::load(&[file]).expect("the pets spec loads");
+        let spec = &catalog.specs()[0];
+        let mut context = Context {
+            spec,
+            vars: &Default::default(),
+            rng: fastrand::Rng::with_seed(0),
+        };
+        let get_pet = spec
+            .operations
+            .iter()
+            .find(|o| o.id == "pets.getPet")
+            .expect("getPet");
+        let methods: Vec<String> = context
+            .cases(get_pet)
+            .into_iter()
+            .filter(|c| c.kind == Kind::Method)
+            .map(|c| c.title)
+            .collect();
+        assert_eq!(
+            methods,
+            [
+                "PATCH on a path that does not declare it",
+                "PUT on a path that does not declare it",
+                "POST on a path that does not declare it"
+            ]
+        );
+    }
 
     #[test]
     fn a_form_body_names_each_field_once_per_value_and_vars_win() {
