@@ -92,3 +92,15 @@ pub fn render(browser: &Path, page: &Path, scratch: &Path) -> Rendered {
         png,
     }
 }
+
+/// Panics unless the report page may fetch nothing and needs nothing beside it.
+pub fn assert_self_contained(html: &str) {
+    assert!(
+        html.contains("default-src 'none'"),
+        "the page may fetch nothing"
+    );
+    assert!(
+        !html.contains("<link") && !html.contains(" src="),
+        "self-contained"
+    );
+}
