@@ -1,8 +1,9 @@
 //! The whole scenario suite against the in-process mock, two ways in one
 //! run: through vouch (templating, contract checks, expectations, snapshot
 //! comparison, reports) and as a bare replay of the same HTTP requests with
-//! reqwest and no checks, each scenario on a fresh mock in both. The ratio is
-//! what vouch's checking costs. Also the wall time of `vouch run`.
+//! reqwest and no checks, both with one client for the run and each scenario
+//! on a mock reset to its fixtures, two at a time. The ratio is what vouch's
+//! checking costs. Also the wall time of `vouch run`.
 //!
 //! Run: `cargo bench --bench suite`.
 
@@ -18,7 +19,9 @@ use vouch::suite::{TargetKind, run_all};
 
 const ROUNDS: usize = 5;
 
-/// Replays `exchanges` (one list per scenario) on fresh mocks, two scenarios at a time.
+/// Replays `exchanges` (one list per scenario) as vouch runs them: one
+/// client for the run, two mocks each serving every other scenario, reset
+/// to the fixtures before each.
 async fn bare_replay(
     catalog: &Arc<Catalog>,
     fixtures: &Fixtures,
@@ -26,35 +29,35 @@ async fn bare_replay(
     token: &str,
 ) -> Duration {
     let started = Instant::now();
-    let semaphore = Arc::new(tokio::sync::Semaphore::new(2));
+    let client = reqwest::Client::new();
     let mut tasks = Vec::new();
-    for scenario in exchanges.iter().cloned() {
-        let (catalog, token, semaphore) = (catalog.clone(), token.to_string(), semaphore.clone());
-        let fixtures = fixtures.clone();
+    for lane in 0..2 {
+        let share: Vec<Vec<Exchange>> = exchanges.iter().skip(lane).step_by(2).cloned().collect();
+        let (client, token) = (client.clone(), token.to_string());
+        let state = MockState::new(catalog.clone(), fixtures.clone(), token.clone());
         tasks.push(tokio::spawn(async move {
-            let _permit = semaphore.acquire_owned().await.unwrap();
-            // Like vouch: fixtures parsed once, cloned for each fresh mock.
-            let state = MockState::new(catalog, fixtures, token.clone());
             let mock = MockServer::start(state, ([127, 0, 0, 1], 0).into())
                 .await
                 .unwrap();
-            let client = reqwest::Client::new();
-            for e in scenario {
-                let path = e.url.splitn(4, '/').nth(3).unwrap_or_default();
-                let mut request = client.request(
-                    reqwest::Method::from_bytes(e.method.as_bytes()).unwrap(),
-                    format!("{}/{path}", mock.url()),
-                );
-                for (k, v) in &e.request_headers {
-                    request = request.header(k, v.replace("[secret]", &token));
+            for scenario in share {
+                mock.state.reset();
+                for e in scenario {
+                    let path = e.url.splitn(4, '/').nth(3).unwrap_or_default();
+                    let mut request = client.request(
+                        reqwest::Method::from_bytes(e.method.as_bytes()).unwrap(),
+                        format!("{}/{path}", mock.url()),
+                    );
+                    for (k, v) in &e.request_headers {
+                        request = request.header(k, v.replace("[secret]", &token));
+                    }
+                    if let Some(body) = &e.request_body {
+                        request = request
+                            .header("content-type", "application/json")
+                            .body(body.to_string());
+                    }
+                    let response = request.send().await.unwrap();
+                    response.bytes().await.unwrap();
                 }
-                if let Some(body) = &e.request_body {
-                    request = request
-                        .header("content-type", "application/json")
-                        .body(body.to_string());
-                }
-                let response = request.send().await.unwrap();
-                response.bytes().await.unwrap();
             }
         }));
     }
