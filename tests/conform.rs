@@ -11,7 +11,7 @@ mod fake_server;
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -63,24 +63,11 @@ fn root() -> PathBuf {
 }
 
 fn vouch(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vouch"))
-        .args(args)
-        .current_dir(root())
-        .env_remove("VOUCH_BASE_URL")
-        .env_remove("VOUCH_TOKEN")
+    support::vouch_command(args)
         .env("VOUCH_TOKEN_PETS", TOKEN)
         .env("VOUCH_TOKEN_LINKED", TOKEN)
-        .env("NO_COLOR", "1")
         .output()
         .expect("vouch runs")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 /// A fresh, empty directory for this test.
@@ -106,7 +93,7 @@ fn saved_files(dir: &Path, spec: &str) -> Vec<PathBuf> {
 #[test]
 fn the_built_in_mock_passes_its_own_generated_cases() {
     let out = vouch(&["conform", "--max-cases", "6", "--seed", "7"]);
-    let shown = text(&out);
+    let shown = support::output_text(&out);
     assert_eq!(out.status.code(), Some(0), "{shown}");
     for spec in [
         "rainbond.",
@@ -130,16 +117,20 @@ fn a_healthy_service_passes() {
         &server.url,
         "--allow-destructive",
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", support::output_text(&out));
 }
 
 #[test]
 fn without_allow_destructive_nothing_that_changes_state_is_sent() {
     let (server, posts) = pets(Fault::None);
     let out = vouch(&["conform", "--spec", SPEC, "--base-url", &server.url]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", support::output_text(&out));
     assert_eq!(posts.load(Ordering::SeqCst), 0);
-    assert!(text(&out).contains(" skipped"), "{}", text(&out));
+    assert!(
+        support::output_text(&out).contains(" skipped"),
+        "{}",
+        support::output_text(&out)
+    );
 }
 
 #[rstest]
@@ -162,7 +153,7 @@ fn a_fault_fails_naming_operation_and_check_and_its_saved_scenario_reproduces_it
     let (faulty, _) = pets(fault);
     let dir = scratch(&format!("{fault:?}"));
     let out = conform_saving(&faulty.url, &dir, &[]);
-    let shown = text(&out);
+    let shown = support::output_text(&out);
     assert_eq!(out.status.code(), Some(1), "{shown}");
     assert!(shown.contains(line), "no `{line}` in:\n{shown}");
     assert!(
@@ -194,14 +185,14 @@ fn assert_saved_reproduce(spec: &str, dir: &Path, faulty: &str, healthy: &str) {
         again.status.code(),
         Some(1),
         "not reproduced:\n{}",
-        text(&again)
+        support::output_text(&again)
     );
     let fixed = rerun(healthy);
     assert_eq!(
         fixed.status.code(),
         Some(0),
         "fails on a healthy service:\n{}",
-        text(&fixed)
+        support::output_text(&fixed)
     );
 }
 
@@ -255,7 +246,7 @@ fn a_sequence_only_links_declare_is_followed_and_checked(
     ]);
 
     // Assert: the sequence ran, and what it found is saved and reproduces.
-    let shown = text(&out);
+    let shown = support::output_text(&out);
     assert_eq!(out.status.code(), Some(code), "{shown}");
     assert_eq!(
         terminal_cell(&shown, "linked.registerPet", "state"),
@@ -314,7 +305,7 @@ fn swagger_petstore_with_links_plans_its_linked_sequence_once_and_it_passes_on_t
     ]);
 
     // Assert: one sequence for addPet, the linked one, and no state failure.
-    let shown = text(&out);
+    let shown = support::output_text(&out);
     assert_eq!(terminal_cell(&shown, "addPet", "state"), "ok 1", "{shown}");
     assert!(!shown.contains("[state]"), "{shown}");
     let json = std::fs::read_to_string(&report).expect("the JSON report");
@@ -344,7 +335,7 @@ fn the_same_seed_sends_the_same_requests() {
             "--report",
             &arg,
         ]);
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        assert_eq!(out.status.code(), Some(0), "{}", support::output_text(&out));
         let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let cases = doc["cases"].as_array().cloned().unwrap_or_default();
         let steps = cases
@@ -386,7 +377,7 @@ fn the_html_report_shows_the_matrix_and_each_failure_as_text_in_chromium() {
     let out = conform_saving(&faulty.url, &saved, &["--report", &report]);
 
     // Assert: the page is self-contained and shows the markup as text…
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", support::output_text(&out));
     let html = std::fs::read_to_string(&page).expect("the page is written");
     support::browser::assert_self_contained(&html);
     assert!(!html.contains("<script"), "{html}");

@@ -5,7 +5,7 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use vouch::mock::{Fixtures, MockServer, MockState};
 
@@ -14,27 +14,9 @@ fn root() -> PathBuf {
 }
 
 fn vouch(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_vouch"));
-    command
-        .args(args)
-        .current_dir(root())
-        .env_remove("VOUCH_BASE_URL")
-        // CI sets `CI`, which forbids writing snapshots: each test says what it wants.
-        .env_remove("CI")
-        .env_remove("VOUCH_TOKEN")
-        .env("NO_COLOR", "1");
-    for (k, v) in env {
-        command.env(k, v);
-    }
+    let mut command = support::vouch_command(args);
+    command.envs(env.iter().copied());
     command.output().unwrap()
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -55,7 +37,7 @@ fn invalid_scenarios_are_reported_with_file_line_column_and_the_text_before_anyt
         ],
         &[],
     );
-    let all = text(&out);
+    let all = support::output_text(&out);
     assert_eq!(out.status.code(), Some(2), "{all}");
     assert!(
         all.contains(
@@ -191,7 +173,7 @@ fn junit_and_json_reports_hold_one_entry_per_scenario() {
         ],
         &[("CI", "1")],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", support::output_text(&out));
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert_eq!(xml.matches("<testcase ").count(), 2, "{xml}");
     assert!(
@@ -243,15 +225,20 @@ fn run_in(dir: &Path, snaps: &Path, extra: &[&str], env: &[(&str, &str)]) -> Out
 fn snapshots_are_written_only_when_asked_and_never_in_ci_and_differences_show_a_diff() {
     let (dir, snaps) = scenario_in_temp("snapshots");
     let ci = run_in(&dir, &snaps, &["--update-snapshots"], &[("CI", "true")]);
-    assert_eq!(ci.status.code(), Some(1), "{}", text(&ci));
+    assert_eq!(ci.status.code(), Some(1), "{}", support::output_text(&ci));
     assert!(!snaps.exists(), "CI must write nothing");
 
     let missing = run_in(&dir, &snaps, &[], &[]);
-    assert_eq!(missing.status.code(), Some(1), "{}", text(&missing));
-    assert!(
-        text(&missing).contains("--update-snapshots"),
+    assert_eq!(
+        missing.status.code(),
+        Some(1),
         "{}",
-        text(&missing)
+        support::output_text(&missing)
+    );
+    assert!(
+        support::output_text(&missing).contains("--update-snapshots"),
+        "{}",
+        support::output_text(&missing)
     );
     let pending: Vec<_> = std::fs::read_dir(&snaps)
         .unwrap()
@@ -263,7 +250,12 @@ fn snapshots_are_written_only_when_asked_and_never_in_ci_and_differences_show_a_
     );
 
     let updated = run_in(&dir, &snaps, &["--update-snapshots"], &[]);
-    assert_eq!(updated.status.code(), Some(0), "{}", text(&updated));
+    assert_eq!(
+        updated.status.code(),
+        Some(0),
+        "{}",
+        support::output_text(&updated)
+    );
     let first = std::fs::read_to_string(snaps.join("zstack__used-ports__01.snap")).unwrap();
     assert!(
         first.starts_with("---\nsource: ") && first.contains("\"1000\""),
@@ -277,7 +269,7 @@ fn snapshots_are_written_only_when_asked_and_never_in_ci_and_differences_show_a_
     )
     .unwrap();
     let changed = run_in(&dir, &snaps, &[], &[("CI", "1")]);
-    let all = text(&changed);
+    let all = support::output_text(&changed);
     assert_eq!(changed.status.code(), Some(1), "{all}");
     let diff_line = |sign: &str, value: &str| {
         all.lines()
@@ -372,20 +364,30 @@ async fn a_live_target_skips_destructive_scenarios_unless_allowed_and_never_show
         })
     };
     let skipped = run(vec![]).await.unwrap();
-    assert_eq!(skipped.status.code(), Some(0), "{}", text(&skipped));
-    assert!(
-        text(&skipped).contains("SKIP huawei-apig/add-list-delete")
-            && text(&skipped).contains("0 passed, 0 failed, 1 skipped"),
+    assert_eq!(
+        skipped.status.code(),
+        Some(0),
         "{}",
-        text(&skipped)
+        support::output_text(&skipped)
+    );
+    assert!(
+        support::output_text(&skipped).contains("SKIP huawei-apig/add-list-delete")
+            && support::output_text(&skipped).contains("0 passed, 0 failed, 1 skipped"),
+        "{}",
+        support::output_text(&skipped)
     );
 
     let allowed = run(vec!["--allow-destructive".into()]).await.unwrap();
-    assert_eq!(allowed.status.code(), Some(0), "{}", text(&allowed));
+    assert_eq!(
+        allowed.status.code(),
+        Some(0),
+        "{}",
+        support::output_text(&allowed)
+    );
     let report = std::fs::read_to_string(&json).unwrap();
     assert!(report.contains("\"passed\": 1"), "{report}");
     assert!(
-        !text(&allowed).contains(token) && !report.contains(token),
+        !support::output_text(&allowed).contains(token) && !report.contains(token),
         "the token leaked"
     );
     assert!(
@@ -411,20 +413,20 @@ async fn a_base_url_per_spec_routes_only_that_spec_and_unknown_spec_names_are_re
     })
     .await
     .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", support::output_text(&out));
     let bad = vouch(&["run", "--base-url", "huawei=http://127.0.0.1:1"], &[]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(
-        text(&bad).contains("no spec named `huawei`"),
+        support::output_text(&bad).contains("no spec named `huawei`"),
         "{}",
-        text(&bad)
+        support::output_text(&bad)
     );
 }
 
 #[test]
 fn tokens_are_not_accepted_on_the_command_line() {
     let out = vouch(&["run", "--token", "abc"], &[]);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", support::output_text(&out));
 }
 
 #[test]
@@ -455,7 +457,12 @@ fn coverage_reports_each_spec_and_enforces_thresholds_over_all_specs() {
         assert!(stdout.contains(spec), "{stdout}");
     }
     let strict = vouch(&["coverage", "--min-statuses", "0.99"], &[]);
-    assert_eq!(strict.status.code(), Some(1), "{}", text(&strict));
+    assert_eq!(
+        strict.status.code(),
+        Some(1),
+        "{}",
+        support::output_text(&strict)
+    );
 }
 
 #[test]
@@ -483,7 +490,7 @@ fn a_scenario_never_sees_what_an_earlier_one_changed_on_the_built_in_mock() {
     std::fs::write(dir.join("2-list.yaml"), list).unwrap();
     let dir_text = dir.display().to_string();
     let out = vouch(&["run", "--jobs", "1", &dir_text], &[]);
-    let all = text(&out);
+    let all = support::output_text(&out);
     assert_eq!(out.status.code(), Some(0), "{all}");
     assert!(all.contains("2 passed"), "{all}");
     let _ = std::fs::remove_dir_all(&dir);

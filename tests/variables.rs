@@ -4,8 +4,10 @@
 //! loading says where when they do not; and no scenario hard-codes an
 //! identifier of the mock's fixtures.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
@@ -14,23 +16,7 @@ fn root() -> PathBuf {
 }
 
 fn vouch(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vouch"))
-        .args(args)
-        .current_dir(root())
-        .env_remove("VOUCH_BASE_URL")
-        .env_remove("VOUCH_TOKEN")
-        .env_remove("CI")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run vouch")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    support::vouch_command(args).output().expect("run vouch")
 }
 
 /// A fresh folder under the target's temporary directory.
@@ -45,7 +31,7 @@ fn temp_dir(name: &str) -> PathBuf {
 #[test]
 fn vars_lists_each_variable_with_its_role_default_and_users() {
     let out = vouch(&["vars", "scenarios/zstack"]);
-    let shown = text(&out);
+    let shown = support::output_text(&out);
     assert_eq!(out.status.code(), Some(0), "{shown}");
     assert!(shown.contains("scenarios/zstack/vars.yaml"), "{shown}");
     let row = |name: &str| {
@@ -96,7 +82,7 @@ fn the_template_is_a_vars_file_that_runs_the_suite_and_is_not_overwritten_withou
     let out = vouch(&["vars", "scenarios/zstack", "--template", &path]);
 
     // Assert: each variable, its role as a comment, its default.
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", support::output_text(&out));
     let written = std::fs::read_to_string(&file).expect("the template");
     assert!(
         written.contains(
@@ -112,20 +98,30 @@ fn the_template_is_a_vars_file_that_runs_the_suite_and_is_not_overwritten_withou
     assert_eq!(parsed.value.as_object().map(|m| m.len()), Some(10));
     // A team's vars file: the suite runs with it against the mock.
     let run = vouch(&["run", "scenarios/zstack", "--vars", &path]);
-    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    assert_eq!(run.status.code(), Some(0), "{}", support::output_text(&run));
 
     // An existing file is refused, and kept, unless --force.
     std::fs::write(&file, "mine: 1\n").expect("write");
     let refused = vouch(&["vars", "scenarios/zstack", "--template", &path]);
-    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
-    assert!(
-        text(&refused).contains("pass --force"),
+    assert_eq!(
+        refused.status.code(),
+        Some(2),
         "{}",
-        text(&refused)
+        support::output_text(&refused)
+    );
+    assert!(
+        support::output_text(&refused).contains("pass --force"),
+        "{}",
+        support::output_text(&refused)
     );
     assert_eq!(std::fs::read_to_string(&file).expect("kept"), "mine: 1\n");
     let forced = vouch(&["vars", "scenarios/zstack", "--template", &path, "--force"]);
-    assert_eq!(forced.status.code(), Some(0), "{}", text(&forced));
+    assert_eq!(
+        forced.status.code(),
+        Some(0),
+        "{}",
+        support::output_text(&forced)
+    );
     assert_eq!(std::fs::read_to_string(&file).expect("rewritten"), written);
 }
 
@@ -140,11 +136,11 @@ fn one_template_for_two_vendors_that_share_a_name_is_refused() {
         "--template",
         &file.display().to_string(),
     ]);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", support::output_text(&out));
     assert!(
-        text(&out).contains("`new_port` is declared in both"),
+        support::output_text(&out).contains("`new_port` is declared in both"),
         "{}",
-        text(&out)
+        support::output_text(&out)
     );
     assert!(!file.exists());
 }
@@ -179,7 +175,7 @@ const STEP: &str = "steps:\n  - operation: zstack.getVipUsedPorts\n    params: {
 fn an_undeclared_variable_is_refused_with_its_file_line_and_field() {
     let dir = declared_folder("undeclared", DECLARATIONS, &format!("name: t\n{STEP}"));
     let out = run_folder(&dir, &["--var", "proto=TCP"]);
-    let shown = text(&out);
+    let shown = support::output_text(&out);
     assert_eq!(out.status.code(), Some(2), "{shown}");
     assert!(
         shown.contains("unknown variable `proto` in `/steps/0/params/protocol`"),
@@ -200,7 +196,7 @@ fn a_scenario_that_redefines_a_declared_variable_is_refused_with_its_role() {
     );
     let dir = declared_folder("redefined", DECLARATIONS, &scenario);
     let out = run_folder(&dir, &[]);
-    let shown = text(&out);
+    let shown = support::output_text(&out);
     assert_eq!(out.status.code(), Some(2), "{shown}");
     assert!(
         shown.contains("`vip` is declared in")
@@ -215,7 +211,7 @@ fn a_declaration_with_an_unknown_role_is_refused_at_its_line() {
     let declarations = format!("{DECLARATIONS}proto:\n  role: existant\n");
     let dir = declared_folder("role", &declarations, &format!("name: t\n{STEP}"));
     let out = run_folder(&dir, &[]);
-    let shown = text(&out);
+    let shown = support::output_text(&out);
     assert_eq!(out.status.code(), Some(2), "{shown}");
     assert!(shown.contains("variable `proto`"), "{shown}");
     assert!(shown.contains("vars.yaml:4:"), "{shown}");
@@ -226,19 +222,29 @@ fn a_variable_without_a_default_must_come_from_the_command_line() {
     let declarations = format!("{DECLARATIONS}proto: {{role: value}}\n");
     let dir = declared_folder("required", &declarations, &format!("name: t\n{STEP}"));
     let missing = run_folder(&dir, &[]);
-    assert_eq!(missing.status.code(), Some(2), "{}", text(&missing));
-    assert!(
-        text(&missing).contains("`proto` (value, declared in"),
+    assert_eq!(
+        missing.status.code(),
+        Some(2),
         "{}",
-        text(&missing)
+        support::output_text(&missing)
     );
     assert!(
-        text(&missing).contains("has no default"),
+        support::output_text(&missing).contains("`proto` (value, declared in"),
         "{}",
-        text(&missing)
+        support::output_text(&missing)
+    );
+    assert!(
+        support::output_text(&missing).contains("has no default"),
+        "{}",
+        support::output_text(&missing)
     );
     let given = run_folder(&dir, &["--var", "proto=TCP"]);
-    assert_eq!(given.status.code(), Some(0), "{}", text(&given));
+    assert_eq!(
+        given.status.code(),
+        Some(0),
+        "{}",
+        support::output_text(&given)
+    );
 }
 
 /// Every identifier of the built-in fixtures: the string under a key that

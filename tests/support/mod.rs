@@ -2,7 +2,8 @@
 //! place, [`start_mock`]), a test client that calls it as one vendor's user
 //! over one keep-alive connection pool ([`TestMock`]), a response read whole
 //! ([`Got`]), a check that a response honours the spec, child processes that
-//! are never waited on for ever ([`wait_bounded`]), and headless Chromium
+//! are never waited on for ever ([`wait_bounded`]), the `vouch` command as
+//! a user runs it ([`vouch_command`], [`output_text`]), and headless Chromium
 //! for the report pages ([`browser`]).
 
 #![allow(dead_code)]
@@ -10,7 +11,7 @@
 pub mod browser;
 
 use std::io::Read;
-use std::process::{Child, ExitStatus};
+use std::process::{Child, Command, ExitStatus, Output};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -322,4 +323,28 @@ pub fn wait_bounded(mut child: Child, limit: Duration) -> Finished {
         stdout: stdout.and_then(|t| t.join().ok()).unwrap_or_default(),
         stderr: stderr.and_then(|t| t.join().ok()).unwrap_or_default(),
     }
+}
+
+/// `vouch ARGS` run from the repository root as a user would: no base URL,
+/// token or `CI` taken from the test's own environment (CI forbids writing
+/// snapshots: each test says what it wants), no colour.
+pub fn vouch_command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_vouch"));
+    command
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("VOUCH_BASE_URL")
+        .env_remove("VOUCH_TOKEN")
+        .env_remove("CI")
+        .env("NO_COLOR", "1");
+    command
+}
+
+/// What a finished command printed: its standard output, then its errors.
+pub fn output_text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
